@@ -1,0 +1,276 @@
+package dev.attnir.indexer;
+
+import dev.attnir.encoders.Embedder;
+import dev.attnir.encoders.EncodingReport;
+import dev.attnir.encoders.ProgressListener;
+import dev.attnir.indexer.analysis.Analyzers;
+import dev.attnir.indexer.search.LuceneVectors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.CorruptIndexException;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexFormatTooNewException;
+import org.apache.lucene.index.IndexFormatTooOldException;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.SegmentInfos;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.LockObtainFailedException;
+
+/**
+ * Builds a passage index: documents are split into passages, embedded (when the index has vectors) and written with
+ * their BM25 text, stored offsets and vector. Nothing is visible until {@link #commit()}, which writes the data and the
+ * {@link IndexManifest} atomically: a crash mid-build leaves the previous commit intact and readable. Adding a document
+ * whose id is already indexed replaces all of its passages.
+ */
+public final class PassageIndexWriter implements AutoCloseable {
+
+  /** Whether an existing index is appended to or replaced. */
+  public enum Mode {
+    /** Create the index, or add to an existing index built the same way (refused otherwise). */
+    CREATE_OR_APPEND,
+    /** Replace whatever is there; the old index stays readable until the first commit of the new one. */
+    OVERWRITE
+  }
+
+  private final Path path;
+  private final Directory directory;
+  private final IndexWriter writer;
+  private final PassageSplitter splitter;
+  private final Embedder embedder;
+  private final VectorSimilarityFunction similarity;
+  private IndexManifest manifest;
+  private EncodingReport encoding = EncodingReport.empty();
+
+  private PassageIndexWriter(Path path, Directory directory, IndexWriter writer, PassageSplitter splitter,
+      Embedder embedder, IndexManifest manifest) {
+    this.path = path;
+    this.directory = directory;
+    this.writer = writer;
+    this.splitter = splitter;
+    this.embedder = embedder;
+    this.manifest = manifest;
+    this.similarity = embedder == null ? null : LuceneVectors.function(embedder.identity());
+  }
+
+  /**
+   * Opens (creating if needed) the index at {@code path}.
+   *
+   * @param analyzer BM25 analyzer name
+   * @param splitter how documents become passages
+   * @param embedder the embedder for passage vectors, or null for a BM25-only index
+   * @throws IndexException when the index is locked by another writer, corrupt, or was built differently
+   */
+  public static PassageIndexWriter open(Path path, String analyzer, PassageSplitter splitter, Embedder embedder,
+      Mode mode) {
+    IndexManifest requested = IndexManifest.create(analyzer, splitter.settings(),
+        embedder == null ? null : embedder.identity());
+    Directory dir = null;
+    try {
+      Files.createDirectories(path);
+      dir = FSDirectory.open(path);
+      IndexManifest existing = mode == Mode.OVERWRITE ? null : readManifest(dir, path);
+      if (existing != null) {
+        List<String> differences = existing.buildDifferences(requested);
+        if (!differences.isEmpty()) {
+          throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + path
+              + " was built differently; it was not modified. Differences: " + String.join("; ", differences)
+              + ". Use a new directory, or overwrite it explicitly.");
+        }
+        requested = requested.withCounts(existing.documents(), existing.passageCount());
+      }
+      IndexWriterConfig config = new IndexWriterConfig(Analyzers.create(analyzer))
+          .setOpenMode(mode == Mode.OVERWRITE ? IndexWriterConfig.OpenMode.CREATE
+              : IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+          .setCommitOnClose(false)
+          .setSimilarity(new BM25Similarity())
+          .setRAMBufferSizeMB(256);
+      IndexWriter writer;
+      try {
+        writer = new IndexWriter(dir, config);
+      } catch (LockObtainFailedException e) {
+        throw new IndexException(IndexException.Reason.LOCKED, "index at " + path
+            + " is locked by another writer (write.lock is held); it was not modified. Wait for that writer to "
+            + "finish; remove write.lock only if no process is using the index.", e);
+      }
+      return new PassageIndexWriter(path, dir, writer, splitter, embedder, requested);
+    } catch (IndexException | IllegalArgumentException e) {
+      closeQuietly(dir);
+      throw e;
+    } catch (CorruptIndexException | IndexFormatTooOldException | IndexFormatTooNewException
+        | NoSuchFileException | java.io.EOFException e) {
+      closeQuietly(dir);
+      throw new IndexException(IndexException.Reason.CORRUPT, "index at " + path + " is corrupt or unreadable ("
+          + e.getMessage() + "); it was not modified", e);
+    } catch (IOException e) {
+      closeQuietly(dir);
+      throw new UncheckedIOException("cannot open index at " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The manifest of the last commit at {@code dir}, or null when there is no index. */
+  static IndexManifest readManifest(Directory dir, Path path) throws IOException {
+    if (!DirectoryReader.indexExists(dir)) {
+      return null;
+    }
+    SegmentInfos infos = SegmentInfos.readLatestCommit(dir);
+    String json = infos.getUserData().get(IndexManifest.COMMIT_KEY);
+    if (json == null) {
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + path
+          + " is a Lucene index without an attnir manifest; it was not modified");
+    }
+    return IndexManifest.fromJson(json);
+  }
+
+  private static void closeQuietly(Directory dir) {
+    if (dir != null) {
+      try {
+        dir.close();
+      } catch (IOException ignored) {
+        // the original failure is the one to report
+      }
+    }
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  /** The manifest as the next commit will write it. */
+  public IndexManifest manifest() {
+    return manifest;
+  }
+
+  /** Encoding work done so far (texts, tokens, truncations). */
+  public EncodingReport encodingReport() {
+    return encoding;
+  }
+
+  /**
+   * Splits, embeds and adds documents; each replaces any indexed document with the same id. Not visible until
+   * {@link #commit()}.
+   *
+   * @return the number of passages written
+   */
+  public int add(List<Document> documents, ProgressListener passageProgress) {
+    Map<String, List<Passage>> byDoc = new LinkedHashMap<>();
+    List<Passage> all = new ArrayList<>();
+    for (Document d : documents) {
+      List<Passage> ps = splitter.split(d);
+      byDoc.put(d.id(), ps); // a repeated id within one call: the later document wins, as across calls
+    }
+    byDoc.values().forEach(all::addAll);
+    float[][] vectors = null;
+    if (embedder != null) {
+      List<String> contents = new ArrayList<>(all.size());
+      for (Passage p : all) {
+        contents.add(p.contents());
+      }
+      vectors = embedder.embedPassages(contents, passageProgress);
+      encoding = encoding.plus(embedder.lastReport());
+    } else {
+      passageProgress.advance(all.size());
+    }
+    int i = 0;
+    try {
+      for (Map.Entry<String, List<Passage>> e : byDoc.entrySet()) {
+        List<org.apache.lucene.document.Document> luceneDocs = new ArrayList<>();
+        for (Passage p : e.getValue()) {
+          luceneDocs.add(toLucene(p, vectors == null ? null : vectors[i]));
+          i++;
+        }
+        writer.updateDocuments(new Term(IndexFields.DOC_ID, e.getKey()), luceneDocs);
+      }
+    } catch (IOException ex) {
+      throw new UncheckedIOException("writing to index at " + path + " failed: " + ex.getMessage(), ex);
+    }
+    return all.size();
+  }
+
+  private org.apache.lucene.document.Document toLucene(Passage p, float[] vector) {
+    org.apache.lucene.document.Document d = new org.apache.lucene.document.Document();
+    d.add(new StringField(IndexFields.DOC_ID, p.docId(), Field.Store.YES));
+    if (p.ordinal() == 0) {
+      d.add(new StringField(IndexFields.FIRST_PASSAGE, "1", Field.Store.NO));
+    }
+    d.add(new StoredField(IndexFields.ORDINAL, p.ordinal()));
+    d.add(new StoredField(IndexFields.START, p.start()));
+    d.add(new StoredField(IndexFields.END, p.end()));
+    d.add(new TextField(IndexFields.CONTENTS, p.contents(), Field.Store.YES));
+    if (vector != null) {
+      d.add(new KnnFloatVectorField(IndexFields.VECTOR, vector, similarity));
+    }
+    return d;
+  }
+
+  /** Makes everything added so far durable and visible, together with the updated manifest. */
+  public IndexManifest commit() {
+    try {
+      long passages;
+      long docs;
+      try (DirectoryReader reader = DirectoryReader.open(writer)) {
+        passages = reader.numDocs();
+        docs = new IndexSearcher(reader).count(new TermQuery(new Term(IndexFields.FIRST_PASSAGE, "1")));
+      }
+      manifest = manifest.withCounts(docs, passages);
+      writer.setLiveCommitData(Map.of(IndexManifest.COMMIT_KEY, manifest.toJson()).entrySet());
+      writer.commit();
+      return manifest;
+    } catch (IOException e) {
+      throw new UncheckedIOException("commit of index at " + path + " failed (the previous commit is intact): "
+          + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes buffered passages to disk as new segments that stay invisible until {@link #commit()}; bounds memory
+   * during long builds.
+   */
+  public void flush() {
+    try {
+      writer.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("flush of index at " + path + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Merges segments down to {@code maxSegments} (fewer segments search faster) and commits. */
+  public IndexManifest forceMerge(int maxSegments) {
+    try {
+      writer.forceMerge(maxSegments);
+    } catch (IOException e) {
+      throw new UncheckedIOException("merge of index at " + path + " failed: " + e.getMessage(), e);
+    }
+    return commit();
+  }
+
+  /** Closes without committing: changes since the last {@link #commit()} are discarded. */
+  @Override
+  public void close() {
+    try {
+      writer.rollback();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      closeQuietly(directory);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package dev.attnir.indexer.retrieve;
+
+import dev.attnir.indexer.search.Bm25Params;
+import dev.attnir.indexer.search.SearchBackend;
+import java.util.List;
+
+/** BM25 over passages, aggregated to documents by their best passage. */
+public final class Bm25Retriever implements Retriever {
+
+  private final SearchBackend backend;
+  private final Bm25Params params;
+
+  public Bm25Retriever(SearchBackend backend, Bm25Params params) {
+    this.backend = backend;
+    this.params = params;
+  }
+
+  @Override
+  public String name() {
+    return "bm25";
+  }
+
+  @Override
+  public List<ScoredDoc> retrieve(String query, int k) {
+    var m = backend.manifest();
+    return MaxPassage.topDocuments(depth -> backend.lexical(query, depth, params), k, m.passagesPerDocument(),
+        m.passageCount());
+  }
+}

@@ -1,0 +1,294 @@
+package dev.attnir.indexer.search;
+
+import dev.attnir.indexer.IndexException;
+import dev.attnir.indexer.IndexFields;
+import dev.attnir.indexer.IndexManifest;
+import dev.attnir.indexer.analysis.Analyzers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.index.CorruptIndexException;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexFormatTooNewException;
+import org.apache.lucene.index.IndexFormatTooOldException;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.Bits;
+
+/** A {@link SearchBackend} over one Lucene index directory written by {@code PassageIndexWriter}. */
+public final class LuceneSearchBackend implements SearchBackend {
+
+  private static final Set<String> HIT_FIELDS = Set.of(IndexFields.DOC_ID, IndexFields.ORDINAL);
+
+  private final Path path;
+  private final Directory directory;
+  private final DirectoryReader reader;
+  private final IndexManifest manifest;
+  private final Analyzer analyzer;
+  private final VectorSimilarityFunction similarity;
+  private final Map<Bm25Params, IndexSearcher> bm25Searchers = new HashMap<>();
+
+  private LuceneSearchBackend(Path path, Directory directory, DirectoryReader reader, IndexManifest manifest) {
+    this.path = path;
+    this.directory = directory;
+    this.reader = reader;
+    this.manifest = manifest;
+    this.analyzer = Analyzers.create(manifest.analyzer());
+    this.similarity = manifest.hasVectors() ? LuceneVectors.function(manifest.embedding()) : null;
+  }
+
+  /**
+   * Opens the last commit of the index at {@code path} for searching.
+   *
+   * @throws IndexException when there is no index, it is corrupt, or it has no attnir manifest
+   */
+  public static LuceneSearchBackend open(Path path) {
+    if (!Files.isDirectory(path)) {
+      throw new IndexException(IndexException.Reason.MISSING, "no index at " + path + " (directory does not exist)");
+    }
+    Directory dir = null;
+    try {
+      dir = FSDirectory.open(path);
+      if (!DirectoryReader.indexExists(dir)) {
+        throw new IndexException(IndexException.Reason.MISSING, "no index at " + path + " (no Lucene commit found)");
+      }
+      DirectoryReader reader = DirectoryReader.open(dir);
+      String json = reader.getIndexCommit().getUserData().get(IndexManifest.COMMIT_KEY);
+      if (json == null) {
+        reader.close();
+        throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + path
+            + " is a Lucene index without an attnir manifest");
+      }
+      return new LuceneSearchBackend(path, dir, reader, IndexManifest.fromJson(json));
+    } catch (IndexException e) {
+      close(dir);
+      throw e;
+    } catch (CorruptIndexException | IndexFormatTooOldException | IndexFormatTooNewException
+        | NoSuchFileException | java.io.EOFException e) {
+      close(dir);
+      throw new IndexException(IndexException.Reason.CORRUPT, "index at " + path + " is corrupt or unreadable: "
+          + e.getMessage(), e);
+    } catch (IOException e) {
+      close(dir);
+      throw new UncheckedIOException("cannot open index at " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void close(Directory dir) {
+    if (dir != null) {
+      try {
+        dir.close();
+      } catch (IOException ignored) {
+        // report the original failure
+      }
+    }
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  @Override
+  public IndexManifest manifest() {
+    return manifest;
+  }
+
+  /** Passages in the index. */
+  public int passageCount() {
+    return reader.numDocs();
+  }
+
+  /** Tokens of {@code text} after the index's analyzer, in order, duplicates kept. */
+  public List<String> analyze(String text) {
+    List<String> tokens = new ArrayList<>();
+    try (TokenStream ts = analyzer.tokenStream(IndexFields.CONTENTS, text)) {
+      CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
+      ts.reset();
+      while (ts.incrementToken()) {
+        tokens.add(term.toString());
+      }
+      ts.end();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return tokens;
+  }
+
+  /**
+   * Bag-of-words query: one SHOULD clause per query token, duplicates included, as Anserini builds it. Queries with
+   * more tokens than the clause limit merge duplicates into boosted clauses, which scores the same.
+   */
+  Query bagOfWords(List<String> tokens) {
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    if (tokens.size() <= IndexSearcher.getMaxClauseCount()) {
+      for (String t : tokens) {
+        b.add(new TermQuery(new Term(IndexFields.CONTENTS, t)), BooleanClause.Occur.SHOULD);
+      }
+    } else {
+      Map<String, Integer> counts = new LinkedHashMap<>();
+      for (String t : tokens) {
+        counts.merge(t, 1, Integer::sum);
+      }
+      counts.entrySet().stream().sorted((x, y) -> Integer.compare(y.getValue(), x.getValue()))
+          .limit(IndexSearcher.getMaxClauseCount())
+          .forEach(e -> b.add(new BoostQuery(new TermQuery(new Term(IndexFields.CONTENTS, e.getKey())),
+              e.getValue()), BooleanClause.Occur.SHOULD));
+    }
+    return b.build();
+  }
+
+  private synchronized IndexSearcher bm25Searcher(Bm25Params params) {
+    return bm25Searchers.computeIfAbsent(params, p -> {
+      IndexSearcher s = new IndexSearcher(reader);
+      s.setSimilarity(new BM25Similarity(p.k1(), p.b()));
+      return s;
+    });
+  }
+
+  @Override
+  public List<PassageHit> lexical(String query, int k, Bm25Params params) {
+    List<String> tokens = analyze(query);
+    if (tokens.isEmpty() || k <= 0) {
+      return List.of();
+    }
+    IndexSearcher searcher = bm25Searcher(params);
+    try {
+      TopDocs top = searcher.search(bagOfWords(tokens), k);
+      return hits(searcher, top.scoreDocs, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public List<PassageHit> vector(float[] query, int k, VectorSearch mode) {
+    requireVectors(query);
+    if (k <= 0) {
+      return List.of();
+    }
+    try {
+      if (mode.exact()) {
+        return exact(query, k);
+      }
+      IndexSearcher searcher = new IndexSearcher(reader);
+      int candidates = (int) Math.min((long) k * mode.oversample(), Math.max(k, passageCount()));
+      TopDocs top = searcher.search(new KnnFloatVectorQuery(IndexFields.VECTOR, query, candidates), candidates);
+      List<PassageHit> hits = hits(searcher, top.scoreDocs, true);
+      return hits.size() > k ? hits.subList(0, k) : hits;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void requireVectors(float[] query) {
+    if (!manifest.hasVectors()) {
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + path
+          + " has no vectors (built BM25-only); rebuild it with a model for dense retrieval");
+    }
+    if (query.length != manifest.embedding().dimension()) {
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, "query vector has " + query.length
+          + " dimensions, index at " + path + " has " + manifest.embedding().dimension());
+    }
+  }
+
+  /** Brute force over every live vector, scored with the raw similarity. */
+  private List<PassageHit> exact(float[] query, int k) throws IOException {
+    record Scored(int doc, float score) {}
+    PriorityQueue<Scored> heap = new PriorityQueue<>(k + 1,
+        (a, b) -> a.score != b.score ? Float.compare(a.score, b.score) : Integer.compare(b.doc, a.doc));
+    for (LeafReaderContext leaf : reader.leaves()) {
+      FloatVectorValues values = leaf.reader().getFloatVectorValues(IndexFields.VECTOR);
+      if (values == null) {
+        continue;
+      }
+      Bits live = leaf.reader().getLiveDocs();
+      KnnVectorValues.DocIndexIterator it = values.iterator();
+      for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+        if (live != null && !live.get(doc)) {
+          continue;
+        }
+        float s = LuceneVectors.raw(similarity, query, values.vectorValue(it.index()));
+        heap.add(new Scored(leaf.docBase + doc, s));
+        if (heap.size() > k) {
+          heap.poll();
+        }
+      }
+    }
+    ScoreDoc[] docs = new ScoreDoc[heap.size()];
+    for (int i = docs.length - 1; i >= 0; i--) {
+      Scored s = heap.poll();
+      docs[i] = new ScoreDoc(s.doc, s.score);
+    }
+    return hits(new IndexSearcher(reader), docs, false);
+  }
+
+  private List<PassageHit> hits(IndexSearcher searcher, ScoreDoc[] docs, boolean vectorScores) throws IOException {
+    StoredFields stored = searcher.storedFields();
+    List<PassageHit> out = new ArrayList<>(docs.length);
+    for (ScoreDoc sd : docs) {
+      org.apache.lucene.document.Document d = stored.document(sd.doc, HIT_FIELDS);
+      float score = vectorScores ? LuceneVectors.rawFromScore(similarity, sd.score) : sd.score;
+      out.add(new PassageHit(d.get(IndexFields.DOC_ID), d.getField(IndexFields.ORDINAL).numericValue().intValue(),
+          score));
+    }
+    return out;
+  }
+
+  @Override
+  public StoredPassage passage(String docId, int ordinal) {
+    try {
+      IndexSearcher searcher = new IndexSearcher(reader);
+      TopDocs top = searcher.search(new TermQuery(new Term(IndexFields.DOC_ID, docId)), Integer.MAX_VALUE);
+      StoredFields stored = searcher.storedFields();
+      for (ScoreDoc sd : top.scoreDocs) {
+        org.apache.lucene.document.Document d = stored.document(sd.doc);
+        if (d.getField(IndexFields.ORDINAL).numericValue().intValue() == ordinal) {
+          return new StoredPassage(docId, ordinal, d.getField(IndexFields.START).numericValue().intValue(),
+              d.getField(IndexFields.END).numericValue().intValue(), d.get(IndexFields.CONTENTS));
+        }
+      }
+      throw new IllegalArgumentException("index at " + path + " has no passage " + ordinal + " of document " + docId);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      reader.close();
+      directory.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package dev.attnir.indexer.search;
+
+import dev.attnir.indexer.IndexManifest;
+import java.util.List;
+
+/**
+ * Where passages are stored and searched: one Lucene index on this machine, or a cluster (Elasticsearch) when one
+ * machine is not enough. Retrievers talk only to this interface.
+ */
+public interface SearchBackend extends AutoCloseable {
+
+  /** How the index was built. */
+  IndexManifest manifest();
+
+  /** Top {@code k} passages by BM25 for a bag-of-words query analyzed with the index's analyzer. */
+  List<PassageHit> lexical(String query, int k, Bm25Params params);
+
+  /**
+   * Top {@code k} passages by vector similarity to {@code query}, which must come from an embedder matching the
+   * index's embedding identity (retrievers check this).
+   */
+  List<PassageHit> vector(float[] query, int k, VectorSearch mode);
+
+  /** The stored passage. */
+  StoredPassage passage(String docId, int ordinal);
+
+  @Override
+  void close();
+}
