@@ -1,0 +1,136 @@
+package dev.attnir.eval.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attnir.indexer.Document;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Streams a BEIR {@code corpus.jsonl} (one {@code {"_id", "title", "text"}} object per line; {@code .gz} accepted),
+ * validating every line. Under {@link InvalidPolicy#FAIL} the first problem is an {@link InputException} naming file,
+ * line and field; under {@link InvalidPolicy#SKIP} invalid documents are counted and the first few reported.
+ * Duplicate ids are always an error, since either copy could be the one the qrels mean.
+ */
+public final class CorpusReader implements AutoCloseable {
+
+  /** What to do with an invalid document. */
+  public enum InvalidPolicy {
+    FAIL,
+    SKIP
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_REPORTED = 20;
+
+  private final LineReader lines;
+  private final InvalidPolicy policy;
+  private final Map<String, Long> seen = new HashMap<>();
+  private final List<String> skippedReasons = new ArrayList<>();
+  private long skipped;
+
+  public CorpusReader(Path file, InvalidPolicy policy) {
+    this.lines = new LineReader(file);
+    this.policy = policy;
+  }
+
+  /** Reads a whole corpus into memory. */
+  public static List<Document> readAll(Path file, InvalidPolicy policy) {
+    List<Document> docs = new ArrayList<>();
+    try (CorpusReader r = new CorpusReader(file, policy)) {
+      for (Document d = r.next(); d != null; d = r.next()) {
+        docs.add(d);
+      }
+    }
+    return docs;
+  }
+
+  /** The next valid document, or null at the end of the file. */
+  public Document next() {
+    String line;
+    while ((line = lines.next()) != null) {
+      if (line.isBlank()) {
+        continue;
+      }
+      Document d = parse(line);
+      if (d != null) {
+        return d;
+      }
+    }
+    return null;
+  }
+
+  private Document parse(String line) {
+    long n = lines.lineNumber();
+    JsonNode node;
+    try {
+      node = JSON.readTree(line);
+    } catch (JsonProcessingException e) {
+      return invalid(n, "malformed JSON: " + e.getOriginalMessage());
+    }
+    if (node == null || !node.isObject()) {
+      return invalid(n, "expected a JSON object per line");
+    }
+    JsonNode id = node.get("_id");
+    if (id == null || id.isNull()) {
+      return invalid(n, "missing required field '_id'");
+    }
+    if (!id.isTextual() && !id.isNumber()) {
+      return invalid(n, "field '_id' must be a string or number, got " + id.getNodeType());
+    }
+    String docId = id.asText();
+    if (docId.isBlank()) {
+      return invalid(n, "field '_id' is empty");
+    }
+    JsonNode text = node.get("text");
+    if (text == null || text.isNull()) {
+      return invalid(n, "document '" + docId + "' has no field 'text'");
+    }
+    if (!text.isTextual()) {
+      return invalid(n, "document '" + docId + "': field 'text' must be a string, got " + text.getNodeType());
+    }
+    JsonNode title = node.get("title");
+    if (title != null && !title.isNull() && !title.isTextual()) {
+      return invalid(n, "document '" + docId + "': field 'title' must be a string, got " + title.getNodeType());
+    }
+    String titleText = title == null || title.isNull() ? "" : title.asText();
+    if (text.asText().isBlank() && titleText.isBlank()) {
+      return invalid(n, "document '" + docId + "' has empty 'text' and no title: nothing to index");
+    }
+    Long first = seen.putIfAbsent(docId, n);
+    if (first != null) {
+      throw new InputException(lines.file(), n, "duplicate _id '" + docId + "' (first seen at line " + first + ")");
+    }
+    return new Document(docId, titleText, text.asText());
+  }
+
+  private Document invalid(long line, String reason) {
+    if (policy == InvalidPolicy.FAIL) {
+      throw new InputException(lines.file(), line, reason);
+    }
+    skipped++;
+    if (skippedReasons.size() < MAX_REPORTED) {
+      skippedReasons.add(lines.file().getFileName() + ":" + line + ": " + reason);
+    }
+    return null;
+  }
+
+  /** Invalid documents skipped so far (SKIP policy). */
+  public long skipped() {
+    return skipped;
+  }
+
+  /** Reasons for the first skipped documents, with file and line. */
+  public List<String> skippedReasons() {
+    return List.copyOf(skippedReasons);
+  }
+
+  @Override
+  public void close() {
+    lines.close();
+  }
+}
