@@ -25,9 +25,9 @@ public record EncoderOptions(int intraOpThreads, int maxBatchTokens, int maxBatc
     }
   }
 
-  /** All cores, 8192 tokens and at most 64 rows per batch, sorting 4096 texts at a time. */
+  /** All cores, 2048 tokens and at most 64 rows per batch, sorting 4096 texts at a time. */
   public static EncoderOptions defaults() {
-    return new EncoderOptions(Runtime.getRuntime().availableProcessors(), 8192, 64, 4096);
+    return new EncoderOptions(Runtime.getRuntime().availableProcessors(), 2048, 64, 4096);
   }
 
   public EncoderOptions withIntraOpThreads(int threads) {

@@ -166,7 +166,7 @@ public final class PassageIndexWriter implements AutoCloseable {
 
   /**
    * Splits, embeds and adds documents; each replaces any indexed document with the same id. Not visible until
-   * {@link #commit()}.
+   * {@link #commit()}. The listener is told how many passages this call writes, then advanced as they are encoded.
    *
    * @return the number of passages written
    */
@@ -178,6 +178,7 @@ public final class PassageIndexWriter implements AutoCloseable {
       byDoc.put(d.id(), ps); // a repeated id within one call: the later document wins, as across calls
     }
     byDoc.values().forEach(all::addAll);
+    passageProgress.expect(all.size());
     float[][] vectors = null;
     if (embedder != null) {
       List<String> contents = new ArrayList<>(all.size());

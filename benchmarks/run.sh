@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs a benchmark harness with the project's JVM flags: benchmarks/run.sh <Harness> [args...]
+#   EncodingThroughput [passages=2000] [rounds=3]
+#   QueryLatency <index-dir> [passes=5] [k=10] [hybrid-depth=100]
+#   IndexBuild <work-dir>
+# Results go to benchmarks/results/. Run on an otherwise idle machine; the numbers are medians of interleaved rounds.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/bin/env.sh"
+cd "$root"
+if [ ! -d benchmarks/target/lib ] || [ -n "$(find benchmarks/src encoders/src/main indexer/src/main eval/src/main -newer benchmarks/target/attnir-benchmarks-0.1.0-SNAPSHOT.jar -type f 2>/dev/null | head -1)" ]; then
+  mvn -q -B -Dstyle.color=never -DskipTests -pl benchmarks -am install >&2
+fi
+harness=$1
+shift
+cp="benchmarks/target/attnir-benchmarks-0.1.0-SNAPSHOT.jar:$(ls benchmarks/target/lib/*.jar | tr '\n' ':')"
+exec "$JAVA_HOME/bin/java" -Xmx8g $ATTNIR_JVM_FLAGS -Dattnir.shared.dir="$root/../shared" -cp "$cp" \
+  "dev.attnir.benchmarks.$harness" "$@"

@@ -1,0 +1,161 @@
+package dev.attnir.benchmarks;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.attnir.encoders.ModelRegistry;
+import dev.attnir.encoders.ModelSpec;
+import dev.attnir.encoders.TextTokenizer;
+import dev.attnir.eval.data.CorpusReader;
+import dev.attnir.indexer.Document;
+import dev.attnir.indexer.Passage;
+import dev.attnir.indexer.PassageSettings;
+import dev.attnir.indexer.PassageSplitter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** Shared pieces of the benchmark harnesses: data, statistics, machine description, result files. */
+final class BenchSupport {
+
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private BenchSupport() {}
+
+  /** The shared data directory ({@code -Dattnir.shared.dir}, default ../shared). */
+  static Path shared() {
+    Path p = Path.of(System.getProperty("attnir.shared.dir", "../shared")).toAbsolutePath().normalize();
+    if (!Files.isDirectory(p.resolve("data/scifact"))) {
+      throw new IllegalStateException("benchmarks need ../shared/data/scifact (set -Dattnir.shared.dir); not found at "
+          + p);
+    }
+    return p;
+  }
+
+  /**
+   * The first {@code n} SciFact passages as the indexer cuts them: 256-token windows of bge-small-en-v1.5 word pieces,
+   * 192 apart, title prepended.
+   */
+  static List<String> scifactPassages(int n) {
+    List<Document> docs = CorpusReader.readAll(shared().resolve("data/scifact/corpus.jsonl"),
+        CorpusReader.InvalidPolicy.FAIL);
+    ModelSpec bge = ModelRegistry.resolve("bge-small-en-v1.5");
+    try (TextTokenizer tok = TextTokenizer.fromJson(bge.source().readTokenizerJson(), 512)) {
+      PassageSplitter splitter = new PassageSplitter(PassageSettings.windows(256, 192, bge.name()),
+          tok::contentTokenSpans);
+      List<String> out = new ArrayList<>();
+      for (Document d : docs) {
+        for (Passage p : splitter.split(d)) {
+          out.add(p.contents());
+          if (out.size() == n) {
+            return out;
+          }
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    int n = s.length;
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+
+  /** Percentile by the nearest-rank method. */
+  static double percentile(double[] v, double p) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    int rank = (int) Math.ceil(p / 100.0 * s.length);
+    return s[Math.max(0, Math.min(s.length - 1, rank - 1))];
+  }
+
+  /** Peak resident set size of this process in MiB (VmHWM), or -1 where /proc is unavailable. */
+  static double peakRssMiB() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("\\D+", "")) / 1024.0;
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /** Whether Lucene uses the Panama vector API here, as Lucene itself reports it. */
+  static String simd() {
+    Logger logger = Logger.getLogger("org.apache.lucene");
+    List<String> messages = new ArrayList<>();
+    Handler h = new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        messages.add(r.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    logger.setLevel(Level.ALL);
+    logger.addHandler(h);
+    try {
+      org.apache.lucene.util.VectorUtil.dotProduct(new float[] {1}, new float[] {1});
+    } finally {
+      logger.removeHandler(h);
+    }
+    return messages.isEmpty() ? "unknown (initialised earlier)" : String.join(" | ", messages);
+  }
+
+  /** What the numbers were measured on. */
+  static Map<String, Object> machine() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("date", Instant.now().toString());
+    m.put("cores", Runtime.getRuntime().availableProcessors());
+    try {
+      Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+          .ifPresent(l -> m.put("cpu", l.substring(l.indexOf(':') + 1).trim()));
+      Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal")).findFirst()
+          .ifPresent(l -> m.put("memory", l.substring(l.indexOf(':') + 1).trim()));
+    } catch (IOException ignored) {
+      // not Linux: leave out
+    }
+    m.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+    m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() / (1024 * 1024));
+    return m;
+  }
+
+  static void write(Path file, Object json) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      JSON.writeValue(file.toFile(), json);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void writeText(Path file, String text) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.writeString(file, text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

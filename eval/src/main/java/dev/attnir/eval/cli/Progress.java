@@ -1,0 +1,63 @@
+package dev.attnir.eval.cli;
+
+import dev.attnir.encoders.ProgressListener;
+import java.io.Console;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * A progress bar for a long step (indexing, encoding, evaluating) on stderr: redrawn in place on a terminal, one plain
+ * line every ten seconds when stderr goes to a log.
+ */
+final class Progress implements ProgressListener, AutoCloseable {
+
+  private final ProgressBar bar;
+
+  Progress(String task, long total, String unit) {
+    boolean terminal = isTerminal();
+    ProgressBarBuilder b = new ProgressBarBuilder()
+        .setTaskName(task)
+        .setInitialMax(total)
+        .setUnit(" " + unit, 1)
+        .setStyle(ProgressBarStyle.ASCII)
+        .showSpeed();
+    if (terminal) {
+      b.setUpdateIntervalMillis(500).continuousUpdate().setConsumer(new ConsoleProgressBarConsumer(System.err));
+    } else {
+      b.setUpdateIntervalMillis(10_000).setMaxRenderedLength(100)
+          .setConsumer(new DelegatingProgressBarConsumer(line -> System.err.println(line.strip()), 100));
+    }
+    this.bar = b.build();
+  }
+
+  private static boolean isTerminal() {
+    Console c = System.console();
+    if (c == null) {
+      return false;
+    }
+    try {
+      // JDK 22+ returns a Console even for redirected streams; isTerminal() tells them apart.
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(c);
+    } catch (ReflectiveOperationException e) {
+      return true;
+    }
+  }
+
+  @Override
+  public void advance(long count) {
+    bar.stepBy(count);
+  }
+
+  @Override
+  public void expect(long total) {
+    bar.maxHint(total);
+  }
+
+  @Override
+  public void close() {
+    bar.close();
+  }
+}
