@@ -36,7 +36,7 @@ public final class QueryLatency {
     Map<String, Object> report = new LinkedHashMap<>();
     StringBuilder md = new StringBuilder();
     try (LuceneSearchBackend backend = LuceneSearchBackend.open(indexDir);
-        Embedder embedder = EmbedderFactory.forIndex(backend.manifest(), null, EncoderOptions.defaults())) {
+        Embedder embedder = EmbedderFactory.forIndex(backend, null, EncoderOptions.defaults())) {
       Map<String, Retriever> systems = new LinkedHashMap<>();
       for (RetrievalConfig.Kind kind : RetrievalConfig.Kind.values()) {
         RetrievalConfig c = new RetrievalConfig(kind, Bm25Params.anserini(), VectorSearch.hnsw(2), "rrf", 60, 0.5,

@@ -10,42 +10,74 @@ import java.util.List;
  */
 public final class Embedder implements AutoCloseable {
 
+  private static final String PROBE = "A probe sentence checks the pooling when the embedder is created.";
+
   private final OnnxEncoder encoder;
   private final Pooling pooling;
   private final boolean ownsEncoder;
+  private final boolean normalize;
   private final TensorRequest request;
   private volatile EncodingReport lastReport = EncodingReport.empty();
 
   /**
    * @param encoder the encoder (not closed by this embedder)
-   * @param pooling the pooling; its tensor requirements are validated against the model now
+   * @param pooling the pooling; it is validated against the model now
    */
   public Embedder(OnnxEncoder encoder, Pooling pooling) {
-    this(encoder, pooling, false);
+    this(encoder, pooling, false, encoder.spec().normalize());
   }
 
-  private Embedder(OnnxEncoder encoder, Pooling pooling, boolean ownsEncoder) {
+  private Embedder(OnnxEncoder encoder, Pooling pooling, boolean ownsEncoder, boolean normalize) {
     this.encoder = encoder;
     this.pooling = pooling;
     this.ownsEncoder = ownsEncoder;
-    this.request = pooling.requirements(encoder.numLayers());
+    this.normalize = normalize;
+    this.request = validate(encoder, pooling);
+  }
+
+  /**
+   * Checks a pooling against a model: the tensors it reads exist, anything fitted or trained on a model was fitted on
+   * these weights, and it runs on a probe text (so a bad layer or head fails here, naming the valid range).
+   *
+   * @return the tensors the pooling needs
+   */
+  public static TensorRequest validate(OnnxEncoder encoder, Pooling pooling) {
+    if (pooling instanceof ModelBound bound && !bound.modelSha256().equals(encoder.fingerprint())) {
+      throw new IllegalArgumentException("pooling " + pooling.name() + " was fitted on model " + bound.modelName()
+          + " (sha256 " + bound.modelSha256().substring(0, 12) + "...), not on " + encoder.spec().name()
+          + " (sha256 " + encoder.fingerprint().substring(0, 12) + "...)");
+    }
+    TensorRequest request = pooling.requirements(encoder.numLayers());
     request.validate(encoder.numLayers(), encoder.spec().name());
+    pooling.dimension(encoder.hiddenSize());
+    encoder.encode(List.of(PROBE), request, (rows, out) -> pooling.pool(out), ProgressListener.none());
+    return request;
   }
 
   /** Loads the model and uses its default pooling. */
   public static Embedder load(ModelSpec spec, EncoderOptions options) {
-    return load(spec, Poolings.parse(spec.pooling()), options);
+    return load(spec, Poolings.parse(spec.pooling(), spec), options);
   }
 
   /** Loads the model with the given pooling; the embedder owns and closes the encoder. */
   public static Embedder load(ModelSpec spec, Pooling pooling, EncoderOptions options) {
     OnnxEncoder encoder = OnnxEncoder.load(spec, options);
     try {
-      return new Embedder(encoder, pooling, true);
+      return new Embedder(encoder, pooling, true, spec.normalize());
     } catch (RuntimeException e) {
       encoder.close();
       throw e;
     }
+  }
+
+  /** An embedder over an already loaded encoder that it owns and closes. */
+  public static Embedder owning(OnnxEncoder encoder, Pooling pooling) {
+    return new Embedder(encoder, pooling, true, encoder.spec().normalize());
+  }
+
+  /** An embedder returning the pooling's raw vectors, never normalised (e.g. to fit a whitening transform on). */
+  public static Embedder raw(OnnxEncoder encoder, Pooling pooling) {
+    return new Embedder(encoder, pooling, false, false);
   }
 
   public OnnxEncoder encoder() {
@@ -68,7 +100,7 @@ public final class Embedder implements AutoCloseable {
   /** What determines this embedder's vectors; stored by indexes and compared at query time. */
   public EmbeddingIdentity identity() {
     ModelSpec s = encoder.spec();
-    return new EmbeddingIdentity(s.name(), encoder.fingerprint(), pooling.name(), pooling.parameters(), s.normalize(),
+    return new EmbeddingIdentity(s.name(), encoder.fingerprint(), pooling.name(), pooling.parameters(), normalize,
         s.maxLength(), s.queryPrefix(), s.passagePrefix(), s.similarity(), dimension());
   }
 
@@ -93,6 +125,28 @@ public final class Embedder implements AutoCloseable {
   }
 
   private float[][] embed(List<String> texts, String prefix, ProgressListener progress) {
+    List<float[][]> out = new ArrayList<>(1);
+    lastReport = embedAll(encoder, List.of(pooling), request, texts, prefix, normalize, progress, out);
+    return out.get(0);
+  }
+
+  /**
+   * Embeds texts with several poolings from one encoder pass (the union of their tensor requests): one result per
+   * pooling, in order. Poolings that read only {@code last_hidden_state} share the pass with the others.
+   */
+  public static List<float[][]> embedWithPoolings(OnnxEncoder encoder, List<Pooling> poolings, List<String> texts,
+      String prefix, boolean normalize, ProgressListener progress) {
+    TensorRequest union = TensorRequest.none();
+    for (Pooling p : poolings) {
+      union = union.union(validate(encoder, p));
+    }
+    List<float[][]> out = new ArrayList<>(poolings.size());
+    embedAll(encoder, poolings, union, texts, prefix, normalize, progress, out);
+    return out;
+  }
+
+  private static EncodingReport embedAll(OnnxEncoder encoder, List<Pooling> poolings, TensorRequest request,
+      List<String> texts, String prefix, boolean normalize, ProgressListener progress, List<float[][]> out) {
     List<String> input = texts;
     if (!prefix.isEmpty()) {
       input = new ArrayList<>(texts.size());
@@ -100,18 +154,21 @@ public final class Embedder implements AutoCloseable {
         input.add(prefix + t);
       }
     }
-    float[][] vectors = new float[texts.size()][];
-    boolean normalize = encoder.spec().normalize();
-    lastReport = encoder.encode(input, request, (rows, outputs) -> {
-      float[][] pooled = pooling.pool(outputs);
-      for (int b = 0; b < rows.length; b++) {
-        if (normalize) {
-          l2Normalize(pooled[b]);
+    for (int p = 0; p < poolings.size(); p++) {
+      out.add(new float[texts.size()][]);
+    }
+    return encoder.encode(input, request, (rows, outputs) -> {
+      for (int p = 0; p < poolings.size(); p++) {
+        float[][] pooled = poolings.get(p).pool(outputs);
+        float[][] target = out.get(p);
+        for (int b = 0; b < rows.length; b++) {
+          if (normalize) {
+            l2Normalize(pooled[b]);
+          }
+          target[rows[b]] = pooled[b];
         }
-        vectors[rows[b]] = pooled[b];
       }
     }, progress);
-    return vectors;
   }
 
   /** Scales {@code v} to unit length in place (a zero vector stays zero). */
@@ -130,8 +187,16 @@ public final class Embedder implements AutoCloseable {
 
   @Override
   public void close() {
-    if (ownsEncoder) {
-      encoder.close();
+    try {
+      if (pooling instanceof AutoCloseable c) {
+        c.close();
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    } finally {
+      if (ownsEncoder) {
+        encoder.close();
+      }
     }
   }
 }

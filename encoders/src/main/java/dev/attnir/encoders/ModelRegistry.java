@@ -107,6 +107,7 @@ public final class ModelRegistry {
     public String queryPrefix = "";
     public String passagePrefix = "";
     public String similarity = "cosine";
+    public java.util.Map<String, Integer> ditto;
   }
 
   /** Reads a local model directory: {@code model.onnx}, {@code tokenizer.json}, {@code model.json}. */
@@ -125,7 +126,7 @@ public final class ModelRegistry {
       c = mapper.readValue(configFile.toFile(), LocalModelConfig.class);
     } catch (UnrecognizedPropertyException e) {
       throw new IllegalArgumentException(configFile + ": unknown field '" + e.getPropertyName()
-          + "'; allowed: name, pooling, normalize, maxLength, queryPrefix, passagePrefix, similarity", e);
+          + "'; allowed: name, pooling, normalize, maxLength, queryPrefix, passagePrefix, similarity, ditto", e);
     } catch (JsonMappingException e) {
       throw new IllegalArgumentException(configFile + ": invalid value at " + e.getPathReference() + ": "
           + e.getOriginalMessage(), e);
@@ -142,7 +143,18 @@ public final class ModelRegistry {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(configFile + ": field 'similarity': " + e.getMessage(), e);
     }
+    java.util.Map<String, String> options = new java.util.HashMap<>();
+    if (c.ditto != null) {
+      Integer layer = c.ditto.get("layer");
+      Integer head = c.ditto.get("head");
+      if (layer == null || head == null || c.ditto.size() != 2) {
+        throw new IllegalArgumentException(configFile + ": field 'ditto' must be {\"layer\": L, \"head\": H}, got "
+            + c.ditto);
+      }
+      options.put("ditto.layer", layer.toString());
+      options.put("ditto.head", head.toString());
+    }
     return new ModelSpec(name, new ModelSource.Directory(dir), c.pooling, c.normalize != null && c.normalize,
-        c.maxLength, c.queryPrefix, c.passagePrefix, similarity);
+        c.maxLength, c.queryPrefix, c.passagePrefix, similarity, options);
   }
 }

@@ -3,6 +3,7 @@ package dev.attnir.indexer;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncodingReport;
 import dev.attnir.encoders.ProgressListener;
+import dev.attnir.encoders.StatefulPooling;
 import dev.attnir.indexer.analysis.Analyzers;
 import dev.attnir.indexer.search.LuceneVectors;
 import java.io.IOException;
@@ -110,6 +111,9 @@ public final class PassageIndexWriter implements AutoCloseable {
         throw new IndexException(IndexException.Reason.LOCKED, "index at " + path
             + " is locked by another writer (write.lock is held); it was not modified. Wait for that writer to "
             + "finish; remove write.lock only if no process is using the index.", e);
+      }
+      if (embedder != null && embedder.pooling() instanceof StatefulPooling stateful) {
+        PoolingStateFiles.write(path, stateful.state());
       }
       return new PassageIndexWriter(path, dir, writer, splitter, embedder, requested);
     } catch (IndexException | IllegalArgumentException e) {

@@ -16,6 +16,7 @@ import dev.attnir.eval.pipeline.RetrievalConfig;
 import dev.attnir.indexer.IndexException;
 import dev.attnir.indexer.IndexManifest;
 import dev.attnir.indexer.PassageIndexWriter;
+import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;
 import dev.attnir.indexer.retrieve.Retriever;
 import dev.attnir.indexer.retrieve.ScoredDoc;
@@ -119,15 +120,17 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       kinds.add(kind);
     }
-    try (Embedder embedder = model.load()) {
-      PassageSplitter splitter = passages.splitter(embedder);
-      String datasetName = ds.dir().toAbsolutePath().normalize().getFileName().toString();
-      Path outDir = output != null ? output : Path.of("runs", datasetName + "-"
-          + (embedder == null ? "bm25only" : embedder.spec().name() + "-" + embedder.pooling().name()) + "-"
-          + splitter.settings().mode().name().toLowerCase(Locale.ROOT)
-          + (splitter.settings().mode() == dev.attnir.indexer.PassageSettings.Mode.WINDOW
-              ? splitter.settings().length() + "s" + splitter.settings().stride() : ""));
-      Path indexDir = index != null ? index : outDir.resolve("index");
+    PassageSettings settings = passages.settings(model.tokenizerName(), model.none() ? 0 : model.spec().maxLength());
+    String datasetName = ds.dir().toAbsolutePath().normalize().getFileName().toString();
+    String poolingLabel = model.none() ? "bm25only" : model.spec().name() + "-"
+        + (model.pooling == null ? model.spec().pooling() : model.pooling.replace(':', '_').replace(',', '_'));
+    Path outDir = output != null ? output : Path.of("runs", datasetName + "-" + poolingLabel + "-"
+        + settings.mode().name().toLowerCase(Locale.ROOT)
+        + (settings.mode() == PassageSettings.Mode.WINDOW ? settings.length() + "s" + settings.stride() : ""));
+    Path indexDir = index != null ? index : outDir.resolve("index");
+    Embedder loaded = model.loadForBuild(overwrite ? null : indexDir, ds.corpus(), policy, settings);
+    try (Embedder embedder = loaded) {
+      PassageSplitter splitter = PassageOptions.splitter(settings, embedder);
       Files.createDirectories(outDir);
       out.println("Dataset " + ds.dir() + " (" + split + "): " + ds.queries().size() + " judged queries, "
           + ds.qrels().size() + " judgments");

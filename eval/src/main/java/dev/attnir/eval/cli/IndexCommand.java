@@ -5,6 +5,7 @@ import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.eval.pipeline.IndexBuilder;
 import dev.attnir.indexer.IndexManifest;
 import dev.attnir.indexer.PassageIndexWriter;
+import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -79,8 +80,10 @@ final class IndexCommand implements Callable<Integer> {
     Path file = corpusFile(corpus);
     CorpusReader.InvalidPolicy policy = policy(onInvalid);
     long lines = countLines(file);
-    try (Embedder embedder = model.load()) {
-      PassageSplitter splitter = passages.splitter(embedder);
+    PassageSettings settings = passages.settings(model.tokenizerName(), model.none() ? 0 : model.spec().maxLength());
+    Embedder loaded = model.loadForBuild(overwrite ? null : index, file, policy, settings);
+    try (Embedder embedder = loaded) {
+      PassageSplitter splitter = PassageOptions.splitter(settings, embedder);
       IndexBuilder.Report report;
       try (Progress progress = new Progress("Indexing", lines, "passages")) {
         report = new IndexBuilder(chunk, commitEvery).build(file, policy, index, passages.analyzer, splitter,

@@ -4,7 +4,12 @@ import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
-import dev.attnir.encoders.pooling.Poolings;
+import dev.attnir.encoders.ProgressListener;
+import dev.attnir.eval.data.CorpusReader;
+import dev.attnir.eval.pipeline.EmbedderFactory;
+import dev.attnir.eval.pipeline.PoolingRequest;
+import dev.attnir.indexer.PassageSettings;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** Options choosing and configuring the embedding model. */
@@ -17,9 +22,33 @@ final class ModelOptions {
   String model;
 
   @Option(names = "--pooling", paramLabel = "NAME",
-      description = "Pooling (cls, mean, max, embeddings-last-mean, layer1-last-mean, layers-mean:i,j). "
+      description = "Pooling: cls, mean, max, embeddings-last-mean, layer1-last-mean, layers-mean:i,j, "
+          + "ditto[:layer,head], ditto-last[:layer,head], whiten (fitted on the corpus), trained (--pooling-head). "
           + "Default: the model's own.")
   String pooling;
+
+  @Option(names = "--whiten-base", paramLabel = "NAME",
+      description = "whiten: the pooling whose vectors are whitened (e.g. layer1-last-mean). Default: the model's own.")
+  String whitenBase;
+
+  @Option(names = "--whiten-dims", paramLabel = "K",
+      description = "whiten: dimensions kept (fewer shrink the index). Default: all.")
+  Integer whitenDims;
+
+  @Option(names = "--whiten-sample", paramLabel = "N", defaultValue = "20000",
+      description = "whiten: passages sampled from the corpus to fit on. Default: ${DEFAULT-VALUE}.")
+  int whitenSample;
+
+  @Option(names = "--whiten-epsilon", paramLabel = "E", defaultValue = "1e-6",
+      description = "whiten: singular values below E times the largest are raised to it. Default: ${DEFAULT-VALUE}.")
+  double whitenEpsilon;
+
+  @Option(names = "--pooling-head", paramLabel = "FILE", description = "trained: the head written by train-pooling.")
+  Path poolingHead;
+
+  @Option(names = "--pooling-seed", paramLabel = "N", defaultValue = "1",
+      description = "Seed of the whitening sample. Default: ${DEFAULT-VALUE}.")
+  long poolingSeed;
 
   @Option(names = "--max-length", paramLabel = "TOKENS",
       description = "Truncation length in tokens, special tokens included. Default: the model's own.")
@@ -59,12 +88,31 @@ final class ModelOptions {
     return threads == null ? o : o.withIntraOpThreads(threads);
   }
 
-  /** Loads the embedder, or returns null for {@code --model none}. */
-  Embedder load() {
+  PoolingRequest poolingRequest() {
+    return new PoolingRequest(pooling == null ? null : pooling.trim().toLowerCase(java.util.Locale.ROOT), whitenBase,
+        whitenDims, whitenSample, whitenEpsilon, poolingSeed, poolingHead);
+  }
+
+  /**
+   * The embedder for building an index at {@code indexDir} (null for {@code --model none}): a matching pooling of an
+   * existing index is reused, otherwise it is created (whitening is fitted on the corpus).
+   */
+  Embedder loadForBuild(Path indexDir, Path corpus, CorpusReader.InvalidPolicy policy, PassageSettings settings) {
     if (none()) {
       return null;
     }
-    ModelSpec spec = spec();
-    return Embedder.load(spec, Poolings.parse(pooling != null ? pooling : spec.pooling()), encoderOptions());
+    PoolingRequest request = poolingRequest();
+    if (!request.needsCorpus()) {
+      return EmbedderFactory.forBuild(spec(), request, encoderOptions(), indexDir, corpus, policy, settings,
+          ProgressListener.none());
+    }
+    try (Progress fit = new Progress("Fitting " + request.name(), request.whitenSample(), "passages")) {
+      return EmbedderFactory.forBuild(spec(), request, encoderOptions(), indexDir, corpus, policy, settings, fit);
+    }
+  }
+
+  /** The tokenizer passages are counted in: the model's word pieces, or whitespace words without a model. */
+  String tokenizerName() {
+    return none() ? "whitespace" : spec().name();
   }
 }

@@ -46,13 +46,19 @@ final class NqPassagesCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Shuffle seed. Default: ${DEFAULT-VALUE}.")
   long seed;
 
+  @Option(names = "--heldout-fraction", paramLabel = "F",
+      description = "Instead of --queries: split all corpus questions into a held-out part (qrels/test.tsv, about F "
+          + "of the questions) and a training part (qrels/train.tsv). Questions sharing a gold passage stay on one "
+          + "side, so no held-out passage is a training target.")
+  Double heldoutFraction;
+
   @Override
   public Integer call() throws IOException {
     List<NqOpen.Question> all = NqOpen.read(input);
     List<NqOpen.Question> shuffled = new ArrayList<>(all);
     Collections.shuffle(shuffled, new Random(seed));
     int m = corpusQuestions == 0 ? all.size() : Math.min(corpusQuestions, all.size());
-    if (queries > m) {
+    if (heldoutFraction == null && queries > m) {
       throw new IllegalArgumentException("--queries " + queries + " exceeds --corpus-questions " + m);
     }
     List<NqOpen.Question> corpusSide = shuffled.subList(0, m);
@@ -77,21 +83,51 @@ final class NqPassagesCommand implements Callable<Integer> {
         c.write(json.writeValueAsString(doc) + "\n");
       }
     }
-    try (Writer qw = Files.newBufferedWriter(output.resolve("queries.jsonl"), StandardCharsets.UTF_8);
-        Writer rw = Files.newBufferedWriter(output.resolve("qrels/test.tsv"), StandardCharsets.UTF_8)) {
-      rw.write("query-id\tcorpus-id\tscore\n");
-      for (NqOpen.Question q : corpusSide.subList(0, queries)) {
+    List<NqOpen.Question> test = new ArrayList<>();
+    List<NqOpen.Question> train = new ArrayList<>();
+    if (heldoutFraction == null) {
+      test.addAll(corpusSide.subList(0, queries));
+    } else {
+      if (!(heldoutFraction > 0 && heldoutFraction < 1)) {
+        throw new IllegalArgumentException("--heldout-fraction must be between 0 and 1, got " + heldoutFraction);
+      }
+      // whole passage groups go to one side: the first groups in shuffled order fill the held-out part
+      Map<String, List<NqOpen.Question>> groups = new LinkedHashMap<>();
+      for (NqOpen.Question q : corpusSide) {
+        groups.computeIfAbsent(q.title() + "\u0000" + q.passage(), x -> new ArrayList<>()).add(q);
+      }
+      long target = Math.round(heldoutFraction * corpusSide.size());
+      for (List<NqOpen.Question> g : groups.values()) {
+        (test.size() < target ? test : train).addAll(g);
+      }
+    }
+    try (Writer qw = Files.newBufferedWriter(output.resolve("queries.jsonl"), StandardCharsets.UTF_8)) {
+      for (NqOpen.Question q : heldoutFraction == null ? test : corpusSide) {
         Map<String, Object> query = new LinkedHashMap<>();
         query.put("_id", "q" + q.index());
         query.put("text", q.question());
         query.put("answers", q.answers());
         qw.write(json.writeValueAsString(query) + "\n");
+      }
+    }
+    writeQrels(output.resolve("qrels/test.tsv"), test, passageIds);
+    if (heldoutFraction != null) {
+      writeQrels(output.resolve("qrels/train.tsv"), train, passageIds);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("Wrote %d passages, %d held-out queries (qrels/test.tsv)%s to %s%n", passageIds.size(), test.size(),
+        heldoutFraction == null ? "" : " and " + train.size() + " training queries (qrels/train.tsv)", output);
+    out.flush();
+    return 0;
+  }
+
+  private static void writeQrels(Path file, List<NqOpen.Question> questions, Map<String, String> passageIds)
+      throws IOException {
+    try (Writer rw = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      rw.write("query-id\tcorpus-id\tscore\n");
+      for (NqOpen.Question q : questions) {
         rw.write("q" + q.index() + "\t" + passageIds.get(q.title() + "\u0000" + q.passage()) + "\t1\n");
       }
     }
-    PrintWriter out = spec.commandLine().getOut();
-    out.printf("Wrote %d passages and %d queries to %s%n", passageIds.size(), queries, output);
-    out.flush();
-    return 0;
   }
 }

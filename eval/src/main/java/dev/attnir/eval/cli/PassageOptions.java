@@ -32,23 +32,28 @@ final class PassageOptions {
   String analyzer;
 
   /**
-   * The splitter: windows are counted in the encoder's own tokens, or in whitespace words for a BM25-only index.
+   * The passage settings, counted in {@code tokenizer}'s tokens.
    *
-   * @throws IllegalArgumentException when a window would not fit the model's max length
+   * @param maxLength the model's max length (windows must fit it), or 0 without a model
+   * @throws IllegalArgumentException for an unknown mode or analyzer, or a window that would not fit the model
    */
-  PassageSplitter splitter(Embedder embedder) {
+  PassageSettings settings(String tokenizer, int maxLength) {
     Analyzers.create(analyzer); // validate the name before any work
     PassageSettings.Mode m = PassageSettings.Mode.parse(mode);
-    String tokenizer = embedder == null ? "whitespace" : embedder.spec().name();
+    if (m == PassageSettings.Mode.DOCUMENT) {
+      return new PassageSettings(m, 0, 0, !noTitle, tokenizer);
+    }
+    if (maxLength > 0 && length > maxLength - 2) {
+      throw new IllegalArgumentException("--passage-length " + length + " does not fit " + tokenizer
+          + "'s max length " + maxLength + " (minus 2 special tokens)");
+    }
+    return new PassageSettings(m, length, stride, !noTitle, tokenizer);
+  }
+
+  /** The splitter for these settings: the encoder's word pieces, or whitespace words for a BM25-only index. */
+  static PassageSplitter splitter(PassageSettings settings, Embedder embedder) {
     TokenSpanner spanner = embedder == null ? TokenSpanner.whitespace()
         : embedder.encoder().tokenizer()::contentTokenSpans;
-    if (m == PassageSettings.Mode.DOCUMENT) {
-      return new PassageSplitter(new PassageSettings(m, 0, 0, !noTitle, tokenizer), spanner);
-    }
-    if (embedder != null && length > embedder.spec().maxLength() - 2) {
-      throw new IllegalArgumentException("--passage-length " + length + " does not fit " + embedder.spec().name()
-          + "'s max length " + embedder.spec().maxLength() + " (minus 2 special tokens)");
-    }
-    return new PassageSplitter(new PassageSettings(m, length, stride, !noTitle, tokenizer), spanner);
+    return new PassageSplitter(settings, spanner);
   }
 }

@@ -83,7 +83,7 @@ final class SearchCommand implements Callable<Integer> {
     EncoderOptions options = threads == null ? EncoderOptions.defaults()
         : EncoderOptions.defaults().withIntraOpThreads(threads);
     try (LuceneSearchBackend backend = LuceneSearchBackend.open(index);
-        Embedder embedder = EmbedderFactory.forIndex(backend.manifest(), modelOverride, options)) {
+        Embedder embedder = EmbedderFactory.forIndex(backend, modelOverride, options)) {
       RetrievalConfig.Kind kind = RetrievalConfig.Kind.parse(retriever);
       if (embedder == null && input.query != null && kind != RetrievalConfig.Kind.BM25
           && spec.commandLine().getParseResult().matchedOption("--retriever") == null) {

@@ -23,12 +23,22 @@ public record BeirDataset(Path dir, Path corpus, Map<String, String> queries, Qr
    * @throws InputException when a file is missing, malformed, or the qrels judge a query the queries file lacks
    */
   public static BeirDataset open(Path dir, String split) {
+    return open(dir, split, null);
+  }
+
+  /**
+   * Opens a dataset reading queries from {@code queriesFile} instead of the directory's {@code queries.jsonl} (e.g.
+   * SciFact's {@code queries_all_splits.jsonl}, which holds the train claims too).
+   */
+  public static BeirDataset open(Path dir, String split, Path queriesFile) {
     if (!Files.isDirectory(dir)) {
       throw new InputException(dir, 0, "not a directory (expected a BEIR dataset with corpus.jsonl, "
           + "queries.jsonl and qrels/)");
     }
     Path corpus = find(dir, "corpus.jsonl");
-    Path queriesFile = find(dir, "queries.jsonl");
+    if (queriesFile == null) {
+      queriesFile = find(dir, "queries.jsonl");
+    }
     Path qrelsFile = find(dir.resolve("qrels"), split + ".tsv");
     Qrels qrels = Qrels.read(qrelsFile);
     Map<String, String> all = Queries.read(queriesFile);

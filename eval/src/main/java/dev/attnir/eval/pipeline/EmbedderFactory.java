@@ -5,9 +5,22 @@ import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
+import dev.attnir.encoders.OnnxEncoder;
+import dev.attnir.encoders.Pooling;
+import dev.attnir.encoders.ProgressListener;
 import dev.attnir.encoders.pooling.Poolings;
+import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.indexer.IndexException;
 import dev.attnir.indexer.IndexManifest;
+import dev.attnir.indexer.PassageSettings;
+import dev.attnir.indexer.PassageSplitter;
+import dev.attnir.indexer.PoolingStateFiles;
+import dev.attnir.indexer.TokenSpanner;
+import dev.attnir.indexer.search.LuceneSearchBackend;
+import dev.attnir.indexer.search.SearchBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
 
 /** Creates embedders for building an index and the matching query embedder for searching one. */
 public final class EmbedderFactory {
@@ -16,12 +29,13 @@ public final class EmbedderFactory {
 
   /**
    * The query embedder for an index: the model named in its manifest (or {@code modelOverride}, e.g. a local
-   * directory), with the pooling, max length, prefixes and normalisation the index was built with. The weights'
-   * digest is checked by the retriever.
+   * directory) with the pooling, max length, prefixes and normalisation the index was built with; fitted or trained
+   * pooling state is read from the index and verified.
    *
    * @return null for a BM25-only index
    */
-  public static Embedder forIndex(IndexManifest manifest, String modelOverride, EncoderOptions options) {
+  public static Embedder forIndex(SearchBackend backend, String modelOverride, EncoderOptions options) {
+    IndexManifest manifest = backend.manifest();
     EmbeddingIdentity e = manifest.embedding();
     if (e == null) {
       return null;
@@ -35,6 +49,59 @@ public final class EmbedderFactory {
     }
     spec = spec.withMaxLength(e.maxLength()).withPrefixes(e.queryPrefix(), e.passagePrefix())
         .withNormalize(e.normalize());
-    return Embedder.load(spec, Poolings.parse(e.pooling()), options);
+    Pooling pooling;
+    try {
+      pooling = Poolings.restore(e.pooling(), e.poolingParameters(), backend::poolingState);
+    } catch (IllegalArgumentException ex) {
+      throw new IndexException(IndexException.Reason.CORRUPT, "the index's pooling cannot be restored: "
+          + ex.getMessage(), ex);
+    }
+    return Embedder.load(spec, pooling, options);
+  }
+
+  /**
+   * The embedder for building (or adding to) the index at {@code indexDir}: when an index there was built with this
+   * model and a pooling matching {@code request}, its pooling (with any fitted state) is reused, so adding documents
+   * never refits; otherwise the pooling is created, fitting on the corpus if it must.
+   */
+  public static Embedder forBuild(ModelSpec spec, PoolingRequest request, EncoderOptions options, Path indexDir,
+      Path corpus, CorpusReader.InvalidPolicy policy, PassageSettings passageSettings, ProgressListener fitProgress) {
+    OnnxEncoder encoder = OnnxEncoder.load(spec, options);
+    try {
+      Pooling pooling = null;
+      if (indexDir != null && hasIndex(indexDir)) {
+        try (LuceneSearchBackend existing = LuceneSearchBackend.open(indexDir)) {
+          EmbeddingIdentity recorded = existing.manifest().embedding();
+          if (recorded != null && recorded.modelSha256().equals(encoder.fingerprint())
+              && request.matches(recorded, encoder)) {
+            Function<String, byte[]> loader = sha -> PoolingStateFiles.read(indexDir, sha);
+            pooling = Poolings.restore(recorded.pooling(), recorded.poolingParameters(), loader);
+          }
+        } catch (IndexException ignored) {
+          // not a usable index: the writer reports it properly
+        }
+      }
+      if (pooling == null) {
+        PassageSplitter splitter = new PassageSplitter(passageSettings,
+            passageSettings.tokenizer().equals("whitespace") ? TokenSpanner.whitespace()
+                : encoder.tokenizer()::contentTokenSpans);
+        pooling = request.create(encoder, corpus, policy, splitter, fitProgress);
+      }
+      return Embedder.owning(encoder, pooling);
+    } catch (RuntimeException ex) {
+      encoder.close();
+      throw ex;
+    }
+  }
+
+  private static boolean hasIndex(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (var s = Files.list(dir)) {
+      return s.anyMatch(p -> p.getFileName().toString().startsWith("segments_"));
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 }

@@ -264,6 +264,11 @@ public final class LuceneSearchBackend implements SearchBackend {
   }
 
   @Override
+  public byte[] poolingState(String sha256) {
+    return dev.attnir.indexer.PoolingStateFiles.read(path, sha256);
+  }
+
+  @Override
   public StoredPassage passage(String docId, int ordinal) {
     try {
       IndexSearcher searcher = new IndexSearcher(reader);

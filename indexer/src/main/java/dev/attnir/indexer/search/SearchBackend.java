@@ -21,6 +21,12 @@ public interface SearchBackend extends AutoCloseable {
    */
   List<PassageHit> vector(float[] query, int k, VectorSearch mode);
 
+  /**
+   * The fitted or trained pooling state with this SHA-256, stored with the index, or null when it is missing (callers
+   * verify the digest).
+   */
+  byte[] poolingState(String sha256);
+
   /** The stored passage. */
   StoredPassage passage(String docId, int ordinal);
 
