@@ -20,10 +20,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 /** Shared pieces of the benchmark harnesses: data, statistics, machine description, result files. */
 final class BenchSupport {
@@ -83,44 +79,14 @@ final class BenchSupport {
     return s[Math.max(0, Math.min(s.length - 1, rank - 1))];
   }
 
-  /** Peak resident set size of this process in MiB (VmHWM), or -1 where /proc is unavailable. */
+  /** Peak resident set size of this process in MiB. */
   static double peakRssMiB() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("\\D+", "")) / 1024.0;
-        }
-      }
-    } catch (IOException e) {
-      return -1;
-    }
-    return -1;
+    return dev.attnir.eval.pipeline.Corpora.peakRssMiB();
   }
 
   /** Whether Lucene uses the Panama vector API here, as Lucene itself reports it. */
   static String simd() {
-    Logger logger = Logger.getLogger("org.apache.lucene");
-    List<String> messages = new ArrayList<>();
-    Handler h = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        messages.add(r.getMessage());
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    logger.setLevel(Level.ALL);
-    logger.addHandler(h);
-    try {
-      org.apache.lucene.util.VectorUtil.dotProduct(new float[] {1}, new float[] {1});
-    } finally {
-      logger.removeHandler(h);
-    }
-    return messages.isEmpty() ? "unknown (initialised earlier)" : String.join(" | ", messages);
+    return dev.attnir.eval.cli.SimdStatus.describe();
   }
 
   /** What the numbers were measured on. */

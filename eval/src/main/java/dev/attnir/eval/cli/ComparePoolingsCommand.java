@@ -9,13 +9,12 @@ import dev.attnir.encoders.Pooling;
 import dev.attnir.encoders.pooling.Poolings;
 import dev.attnir.encoders.pooling.TrainedHeadPooling;
 import dev.attnir.eval.data.BeirDataset;
-import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.eval.metrics.Metric;
 import dev.attnir.eval.metrics.Metrics;
 import dev.attnir.eval.metrics.PairedTests;
+import dev.attnir.eval.pipeline.Corpora;
 import dev.attnir.eval.pipeline.EmbeddingCache;
 import dev.attnir.eval.pipeline.PoolingComparison;
-import dev.attnir.indexer.Document;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;
@@ -97,12 +96,7 @@ final class ComparePoolingsCommand implements Callable<Integer> {
     PassageSettings settings = passages.settings(modelSpec.name(), modelSpec.maxLength());
     try (OnnxEncoder encoder = OnnxEncoder.load(modelSpec, model.encoderOptions())) {
       PassageSplitter splitter = new PassageSplitter(settings, encoder.tokenizer()::contentTokenSpans);
-      List<Passage> ps = new ArrayList<>();
-      try (CorpusReader r = new CorpusReader(ds.corpus(), CorpusReader.InvalidPolicy.FAIL)) {
-        for (Document d = r.next(); d != null; d = r.next()) {
-          ps.addAll(splitter.split(d));
-        }
-      }
+      List<Passage> ps = Corpora.passages(ds.corpus(), splitter);
       String nativeName = model.pooling != null && !model.pooling.startsWith("whiten") ? model.pooling
           : modelSpec.pooling();
       List<PoolingComparison.Variant> variants = variants(modelSpec, nativeName);

@@ -9,12 +9,11 @@ import dev.attnir.encoders.pooling.DittoPooling;
 import dev.attnir.encoders.pooling.LayerFeaturesPooling;
 import dev.attnir.encoders.pooling.Poolings;
 import dev.attnir.eval.data.BeirDataset;
-import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.eval.metrics.Metric;
 import dev.attnir.eval.metrics.Metrics;
 import dev.attnir.eval.pipeline.DittoSearch;
+import dev.attnir.eval.pipeline.Corpora;
 import dev.attnir.eval.pipeline.EmbeddingCache;
-import dev.attnir.indexer.Document;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;
@@ -88,12 +87,7 @@ final class DittoSearchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (OnnxEncoder encoder = OnnxEncoder.load(modelSpec, model.encoderOptions())) {
       PassageSplitter splitter = new PassageSplitter(settings, encoder.tokenizer()::contentTokenSpans);
-      List<Passage> ps = new ArrayList<>();
-      try (CorpusReader r = new CorpusReader(ds.corpus(), CorpusReader.InvalidPolicy.FAIL)) {
-        for (Document d = r.next(); d != null; d = r.next()) {
-          ps.addAll(splitter.split(d));
-        }
-      }
+      List<Passage> ps = Corpora.passages(ds.corpus(), splitter);
       out.printf(Locale.ROOT, "%s: %d layers; %s on %s (%s, %d queries, %,d passages)%n", modelSpec.name(),
           encoder.numLayers(), m.name(), ds.dir(), split, ds.queries().size(), ps.size());
       out.flush();

@@ -11,6 +11,7 @@ import dev.attnir.eval.metrics.Evaluator;
 import dev.attnir.eval.metrics.Metric;
 import dev.attnir.eval.metrics.Metrics;
 import dev.attnir.eval.metrics.PairedTests;
+import dev.attnir.eval.pipeline.Corpora;
 import dev.attnir.eval.pipeline.IndexBuilder;
 import dev.attnir.eval.pipeline.RetrievalConfig;
 import dev.attnir.indexer.IndexException;
@@ -191,7 +192,7 @@ final class EvaluateCommand implements Callable<Integer> {
       PassageSplitter splitter, Embedder embedder, PrintWriter out, Map<String, Object> summary) {
     IndexManifest requested = IndexManifest.create(passages.analyzer, splitter.settings(),
         embedder == null ? null : embedder.identity());
-    if (!overwrite && Files.isDirectory(indexDir) && hasIndex(indexDir)) {
+    if (!overwrite && Corpora.hasIndex(indexDir)) {
       IndexManifest existing;
       try (LuceneSearchBackend b = LuceneSearchBackend.open(indexDir)) {
         existing = b.manifest();
@@ -227,14 +228,6 @@ final class EvaluateCommand implements Callable<Integer> {
     idx.put("skipped", report.skipped());
     summary.put("index", idx);
     return report.manifest();
-  }
-
-  private static boolean hasIndex(Path dir) {
-    try (var s = Files.list(dir)) {
-      return s.anyMatch(p -> p.getFileName().toString().startsWith("segments_"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static long countDocuments(BeirDataset ds, CorpusReader.InvalidPolicy policy) {

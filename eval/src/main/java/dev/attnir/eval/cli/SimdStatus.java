@@ -12,7 +12,7 @@ import org.apache.lucene.util.VectorUtil;
  * Whether Lucene's vector code runs on the Panama vector API (SIMD) in this JVM. Lucene reports its choice once, in a
  * java.util.logging message when its vectorization provider initialises; this captures that message.
  */
-final class SimdStatus {
+public final class SimdStatus {
 
   private static final String LOGGER = "org.apache.lucene";
   private static volatile String status;
@@ -20,7 +20,7 @@ final class SimdStatus {
   private SimdStatus() {}
 
   /** Initialises Lucene's vector code (once) and returns what it reported. */
-  static synchronized String describe() {
+  public static synchronized String describe() {
     if (status != null) {
       return status;
     }

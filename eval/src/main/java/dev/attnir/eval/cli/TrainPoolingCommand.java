@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.eval.data.BeirDataset;
+import dev.attnir.eval.pipeline.Corpora;
 import dev.attnir.eval.pipeline.EmbeddingCache;
 import dev.attnir.eval.pipeline.HeadTraining;
 import dev.attnir.indexer.PassageSettings;
@@ -154,14 +155,14 @@ final class TrainPoolingCommand implements Callable<Integer> {
     report.put("bestEpoch", outcome.result().bestEpoch());
     report.put("epochs", outcome.result().epochs());
     report.put("seconds", seconds);
-    report.put("peakRssMiB", peakRssMiB());
+    report.put("peakRssMiB", Corpora.peakRssMiB());
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(
         Path.of(output + ".report.json").toFile(), report);
     StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "# Pooling head for %s%n%n%s parameters, "
             + "layers %d..%d (%s), %d latents, %d heads x %d, GEGLU x%d; best epoch %d; %.0f s, peak RSS %.0f MiB%n%n"
             + "Data: %s%n%n| epoch | mean loss | dev nDCG@10 | seconds |%n|---|---|---|---|%n", modelSpec.name(),
         outcome.result().parameters(), firstLayer, outcome.state().config().lastLayer(), layerInput, latents, heads,
-        headDim, ffMult, outcome.result().bestEpoch(), seconds, peakRssMiB(), outcome.report()));
+        headDim, ffMult, outcome.result().bestEpoch(), seconds, Corpora.peakRssMiB(), outcome.report()));
     for (HeadTrainer.Epoch e : outcome.result().epochs()) {
       md.append(String.format(Locale.ROOT, "| %d | %s | %.4f | %.1f |%n", e.epoch(),
           Double.isNaN(e.meanLoss()) ? "-" : String.format(Locale.ROOT, "%.4f", e.meanLoss()), e.dev(), e.seconds()));
@@ -171,18 +172,5 @@ final class TrainPoolingCommand implements Callable<Integer> {
         outcome.result().bestEpoch(), seconds);
     out.flush();
     return 0;
-  }
-
-  private static double peakRssMiB() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("\\D+", "")) / 1024.0;
-        }
-      }
-    } catch (IOException e) {
-      return -1;
-    }
-    return -1;
   }
 }

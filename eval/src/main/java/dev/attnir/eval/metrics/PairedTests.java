@@ -52,13 +52,8 @@ public final class PairedTests {
       throw new IllegalArgumentException("permutations must be >= 1, got " + permutations);
     }
     int n = a.length;
-    double[] d = new double[n];
-    double observed = 0;
-    for (int i = 0; i < n; i++) {
-      d[i] = a[i] - b[i];
-      observed += d[i];
-    }
-    observed = Math.abs(observed);
+    double[] d = differences(a, b);
+    double observed = Math.abs(sum(d));
     // Tolerance so that permutations equal to the observed statistic up to rounding count as "at least as extreme".
     double tolerance = 1e-12 * Math.max(1, observed);
     SplittableRandom random = new SplittableRandom(seed);
@@ -82,13 +77,8 @@ public final class PairedTests {
     if (n > 24) {
       throw new IllegalArgumentException("exact enumeration is limited to 24 queries, got " + n);
     }
-    double[] d = new double[n];
-    double observed = 0;
-    for (int i = 0; i < n; i++) {
-      d[i] = a[i] - b[i];
-      observed += d[i];
-    }
-    observed = Math.abs(observed);
+    double[] d = differences(a, b);
+    double observed = Math.abs(sum(d));
     double tolerance = 1e-12 * Math.max(1, observed);
     long atLeast = 0;
     for (long mask = 0; mask < (1L << n); mask++) {
@@ -101,6 +91,22 @@ public final class PairedTests {
       }
     }
     return (double) atLeast / (1L << n);
+  }
+
+  private static double[] differences(double[] a, double[] b) {
+    double[] d = new double[a.length];
+    for (int i = 0; i < a.length; i++) {
+      d[i] = a[i] - b[i];
+    }
+    return d;
+  }
+
+  private static double sum(double[] v) {
+    double s = 0;
+    for (double x : v) {
+      s += x;
+    }
+    return s;
   }
 
   private static boolean constantDifference(double[] a, double[] b) {

@@ -18,7 +18,6 @@ import dev.attnir.indexer.PoolingStateFiles;
 import dev.attnir.indexer.TokenSpanner;
 import dev.attnir.indexer.search.LuceneSearchBackend;
 import dev.attnir.indexer.search.SearchBackend;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
 
@@ -69,7 +68,7 @@ public final class EmbedderFactory {
     OnnxEncoder encoder = OnnxEncoder.load(spec, options);
     try {
       Pooling pooling = null;
-      if (indexDir != null && hasIndex(indexDir)) {
+      if (indexDir != null && Corpora.hasIndex(indexDir)) {
         try (LuceneSearchBackend existing = LuceneSearchBackend.open(indexDir)) {
           EmbeddingIdentity recorded = existing.manifest().embedding();
           if (recorded != null && recorded.modelSha256().equals(encoder.fingerprint())
@@ -91,17 +90,6 @@ public final class EmbedderFactory {
     } catch (RuntimeException ex) {
       encoder.close();
       throw ex;
-    }
-  }
-
-  private static boolean hasIndex(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      return false;
-    }
-    try (var s = Files.list(dir)) {
-      return s.anyMatch(p -> p.getFileName().toString().startsWith("segments_"));
-    } catch (java.io.IOException e) {
-      return false;
     }
   }
 }

@@ -8,12 +8,10 @@ import dev.attnir.encoders.pooling.HeadState;
 import dev.attnir.encoders.pooling.LayerFeaturesPooling;
 import dev.attnir.encoders.pooling.Poolings;
 import dev.attnir.eval.data.BeirDataset;
-import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.eval.data.Qrels;
 import dev.attnir.eval.data.TrecRun;
 import dev.attnir.eval.metrics.Evaluator;
 import dev.attnir.eval.metrics.Ndcg;
-import dev.attnir.indexer.Document;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;
@@ -87,12 +85,7 @@ public final class HeadTraining {
     for (Source source : sources) {
       BeirDataset ds = source.data();
       PassageSplitter splitter = new PassageSplitter(passageSettings, encoder.tokenizer()::contentTokenSpans);
-      List<Passage> passages = new ArrayList<>();
-      try (CorpusReader r = new CorpusReader(ds.corpus(), CorpusReader.InvalidPolicy.FAIL)) {
-        for (Document d = r.next(); d != null; d = r.next()) {
-          passages.addAll(splitter.split(d));
-        }
-      }
+      List<Passage> passages = Corpora.passages(ds.corpus(), splitter);
       List<String> contents = passages.stream().map(Passage::contents).toList();
       List<String> qids = new ArrayList<>(ds.queries().keySet());
       List<String> qtexts = qids.stream().map(ds.queries()::get).toList();
