@@ -1,0 +1,89 @@
+package dev.attnir.eval.position;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PositionSetBuilderTest {
+
+  static List<PositionSetBuilder.Query> queries(int n) {
+    List<PositionSetBuilder.Query> q = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      q.add(new PositionSetBuilder.Query("q" + i, "question " + i,
+          new PositionSetBuilder.Passage("g" + i, "Gold " + i, "The answer is Answer" + i + " indeed."),
+          List.of("answer" + i)));
+    }
+    return q;
+  }
+
+  static List<PositionSetBuilder.Passage> pool(int n) {
+    List<PositionSetBuilder.Passage> p = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      p.add(new PositionSetBuilder.Passage("d" + i, "Distractor " + i, "Unrelated text number " + i + "."));
+    }
+    return p;
+  }
+
+  @Test
+  void goldSitsAtTheRequestedSlotAndTheSpanMatchesTheTextExactly() {
+    for (int slot : new int[] {0, 4, 9}) {
+      List<PositionSetBuilder.Doc> docs = PositionSetBuilder.build(queries(5), pool(40), 10,
+          new PositionSetBuilder.Fixed(slot), 1, t -> t.split("\\s+").length);
+      for (PositionSetBuilder.Doc d : docs) {
+        assertEquals(slot, d.slot());
+        String q = d.queryId().substring(1);
+        assertEquals("Gold " + q + "\nThe answer is Answer" + q + " indeed.", d.text().substring(d.spanStart(),
+            d.spanEnd()));
+        String[] blocks = d.text().split(PositionSetBuilder.SEPARATOR);
+        assertEquals(10, blocks.length);
+        assertTrue(blocks[slot].startsWith("Gold " + q));
+        assertEquals(9, d.distractors().size());
+        assertEquals(d.text().split("\\s+").length, d.tokens());
+      }
+    }
+  }
+
+  @Test
+  void distractorsNeverContainTheQuerysAnswersNorAnotherQuerysGold() {
+    List<PositionSetBuilder.Passage> pool = new ArrayList<>(pool(30));
+    pool.add(new PositionSetBuilder.Passage("leak", "Leak", "This one mentions ANSWER0 in capitals."));
+    pool.add(new PositionSetBuilder.Passage("g1", "Gold 1", "The answer is Answer1 indeed."));
+    List<PositionSetBuilder.Doc> docs = PositionSetBuilder.build(queries(3), pool, 31,
+        new PositionSetBuilder.Fixed(0), 2, String::length);
+    PositionSetBuilder.Doc d0 = docs.get(0);
+    assertFalse(d0.distractors().contains("leak"), "a passage holding the answer is not a distractor");
+    assertFalse(d0.distractors().contains("g1"), "another evaluated query's gold is not a distractor");
+    assertTrue(docs.get(1).distractors().contains("leak"), "it is fine for a query whose answer it does not hold");
+  }
+
+  @Test
+  void tooFewDistractorsIsAnErrorNamingTheQuery() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PositionSetBuilder.build(
+        queries(2), pool(5), 10, new PositionSetBuilder.Fixed(0), 1, String::length));
+    assertTrue(e.getMessage().contains("query q0") && e.getMessage().contains("9 are needed"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> PositionSetBuilder.build(queries(2), pool(50), 10,
+        new PositionSetBuilder.Fixed(10), 1, String::length));
+  }
+
+  @Test
+  void stratifiedSlotsAreBalancedAndSeedsReproduce() {
+    int[] counts = new int[10];
+    for (PositionSetBuilder.Doc d : PositionSetBuilder.build(queries(95), pool(200), 10,
+        new PositionSetBuilder.Stratified(), 3, String::length)) {
+      counts[d.slot()]++;
+    }
+    for (int c : counts) {
+      assertTrue(c == 9 || c == 10, java.util.Arrays.toString(counts));
+    }
+    var a = PositionSetBuilder.build(queries(20), pool(100), 10, new PositionSetBuilder.Random1(), 5, String::length);
+    var b = PositionSetBuilder.build(queries(20), pool(100), 10, new PositionSetBuilder.Random1(), 5, String::length);
+    assertEquals(a, b);
+    var c = PositionSetBuilder.build(queries(20), pool(100), 10, new PositionSetBuilder.Random1(), 6, String::length);
+    assertFalse(a.equals(c), "another seed, another set");
+  }
+}
