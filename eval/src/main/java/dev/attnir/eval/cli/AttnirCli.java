@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         + "exact (trec_eval) evaluation.",
     subcommands = {IndexCommand.class, SearchCommand.class, EvaluateCommand.class, RescoreCommand.class,
         CompareCommand.class, RegressionCommand.class, ComparePoolingsCommand.class, DittoSearchCommand.class, TrainPoolingCommand.class,
-        SummarizeCommand.class, NqPassagesCommand.class,
+        SummarizeCommand.class, NqPassagesCommand.class, PositionSetsCommand.class,
         CommandLine.HelpCommand.class})
 public final class AttnirCli implements Runnable {
 

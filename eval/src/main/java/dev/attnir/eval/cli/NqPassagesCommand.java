@@ -2,6 +2,7 @@ package dev.attnir.eval.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnir.eval.data.NqOpen;
+import dev.attnir.eval.data.NqSplit;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -88,18 +89,12 @@ final class NqPassagesCommand implements Callable<Integer> {
     if (heldoutFraction == null) {
       test.addAll(corpusSide.subList(0, queries));
     } else {
-      if (!(heldoutFraction > 0 && heldoutFraction < 1)) {
-        throw new IllegalArgumentException("--heldout-fraction must be between 0 and 1, got " + heldoutFraction);
+      if (corpusQuestions != 0) {
+        throw new IllegalArgumentException("--heldout-fraction splits all questions; use it with --corpus-questions 0");
       }
-      // whole passage groups go to one side: the first groups in shuffled order fill the held-out part
-      Map<String, List<NqOpen.Question>> groups = new LinkedHashMap<>();
-      for (NqOpen.Question q : corpusSide) {
-        groups.computeIfAbsent(q.title() + "\u0000" + q.passage(), x -> new ArrayList<>()).add(q);
-      }
-      long target = Math.round(heldoutFraction * corpusSide.size());
-      for (List<NqOpen.Question> g : groups.values()) {
-        (test.size() < target ? test : train).addAll(g);
-      }
+      NqSplit split = NqSplit.of(all, heldoutFraction, seed);
+      test.addAll(split.heldOut());
+      train.addAll(split.train());
     }
     try (Writer qw = Files.newBufferedWriter(output.resolve("queries.jsonl"), StandardCharsets.UTF_8)) {
       for (NqOpen.Question q : heldoutFraction == null ? test : corpusSide) {

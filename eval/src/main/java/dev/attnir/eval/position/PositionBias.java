@@ -24,10 +24,22 @@ import org.apache.commons.math3.stat.regression.SimpleRegression;
  * against bin centres tell primacy (negative) from recency (positive). Overall, nDCG@10 is the plain mean over queries
  * and PSI is taken over the bins of all queries.
  *
- * <p>As in the reference (which uses pandas' {@code cut(..., include_lowest=True)}), the first bin's centre is
- * {@code (-0.001 + 0.05) / 2 = 0.0245}, not 0.025. Additions: counts per bin, bootstrap confidence intervals for PSI
- * (queries resampled within the bucket), and explicit warnings instead of NaN when a bucket has no queries, when
- * fewer than three bins are occupied, or when every bin mean is 0 (PSI undefined).
+ * <p>As in the reference (which uses pandas' {@code cut(..., include_lowest=True)} over
+ * {@code numpy.linspace(0, 1, 21)}), bin edges are {@code k * 0.05} in double precision and the first bin's centre is
+ * {@code (-0.001 + 0.05) / 2 = 0.0245}, not 0.025.
+ *
+ * <p>Additions, because PSI is a min/max statistic that noise alone inflates (with few queries per bin a
+ * position-blind system still shows PSI well above 0):
+ * <ul>
+ *   <li>counts per bin;</li>
+ *   <li>a 95% basic (reverse-percentile) bootstrap interval for PSI, queries resampled within the bucket; the
+ *       percentile interval would sit above the estimate, since resampling adds noise on top of noise;</li>
+ *   <li>a permutation null: scores shuffled across positions (within each query when a query appears at several
+ *       positions, so query difficulty is kept), giving the PSI expected with no position effect (its median) and a
+ *       p-value for the observed PSI;</li>
+ *   <li>explicit warnings instead of NaN when a bucket has no queries, when fewer than three bins are occupied, or
+ *       when every bin mean is 0 (PSI undefined).</li>
+ * </ul>
  */
 public final class PositionBias {
 
@@ -76,8 +88,10 @@ public final class PositionBias {
    * @param queries queries in it
    * @param ndcg10 mean of bin means (per bucket) or of queries (overall)
    * @param psi {@code 1 - min/max} over occupied bins, or NaN with a warning
-   * @param psiLow lower end of the 95% bootstrap interval of PSI
-   * @param psiHigh upper end of that interval
+   * @param psiLow lower end of the 95% basic bootstrap interval of PSI (clipped to 0)
+   * @param psiHigh upper end of that interval (clipped to 1)
+   * @param psiNull median PSI when scores are permuted across positions (no position effect)
+   * @param psiNullP share of permutations whose PSI reaches the observed one (the p-value of a position effect)
    * @param slope least-squares slope of bin means against bin centres
    * @param pearson Pearson r of bin means against centres
    * @param spearman Spearman rho
@@ -87,7 +101,7 @@ public final class PositionBias {
    * @param warnings why a number is missing or unreliable
    */
   public record Summary(String label, int queries, double ndcg10, double psi, double psiLow, double psiHigh,
-      double slope, double pearson, double spearman, double spearmanP, double kendall, List<Bin> bins,
+      double psiNull, double psiNullP, double slope, double pearson, double spearman, double spearmanP, double kendall, List<Bin> bins,
       List<String> warnings) {}
 
   private PositionBias() {}
@@ -163,7 +177,7 @@ public final class PositionBias {
     if (items.isEmpty()) {
       warnings.add("no queries in this bucket");
       return new Summary(label, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-          Double.NaN, Double.NaN, Double.NaN, bins, warnings);
+          Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, bins, warnings);
     }
     double ndcg = overall ? items.stream().mapToDouble(Item::ndcg10).average().orElseThrow() : mean(y);
     double psi = psi(y, warnings);
@@ -198,9 +212,15 @@ public final class PositionBias {
     } else {
       warnings.add("fewer than 3 occupied bins: no slope or correlations");
     }
-    double[] interval = bootstrap > 0 ? bootstrapPsi(items, bootstrap, seed) : new double[] {Double.NaN, Double.NaN};
-    return new Summary(label, items.size(), ndcg, psi, interval[0], interval[1], slope, pearson, spearman, spearmanP,
-        kendall, bins, warnings);
+    double[] interval = {Double.NaN, Double.NaN};
+    double[] nul = {Double.NaN, Double.NaN};
+    if (bootstrap > 0 && Double.isFinite(psi)) {
+      double[] q = bootstrapPsi(items, bootstrap, seed);
+      interval = new double[] {Math.max(0, 2 * psi - q[1]), Math.min(1, 2 * psi - q[0])};
+      nul = permutationNull(items, psi, bootstrap, seed + 1);
+    }
+    return new Summary(label, items.size(), ndcg, psi, interval[0], interval[1], nul[0], nul[1], slope, pearson,
+        spearman, spearmanP, kendall, bins, warnings);
   }
 
   /** The 20 bins of a set of items. */
@@ -254,6 +274,61 @@ public final class PositionBias {
     double[] v = Arrays.copyOf(values, n);
     Arrays.sort(v);
     return new double[] {quantile(v, 0.025), quantile(v, 0.975)};
+  }
+
+  /**
+   * PSI with scores shuffled across positions: within each query's items when queries repeat (ids
+   * {@code query@set}), otherwise across all items. Returns the null median and the share of shuffles whose PSI is at
+   * least the observed one (counting the observed assignment).
+   */
+  private static double[] permutationNull(List<Item> items, double observed, int permutations, long seed) {
+    Map<String, List<Integer>> groups = new LinkedHashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      String id = items.get(i).queryId();
+      int at = id.indexOf('@');
+      groups.computeIfAbsent(at < 0 ? "" : id.substring(0, at), k -> new ArrayList<>()).add(i);
+    }
+    boolean withinQuery = groups.size() > 1 && groups.values().stream().anyMatch(g -> g.size() > 1);
+    List<List<Integer>> blocks = withinQuery ? new ArrayList<>(groups.values())
+        : List.of(java.util.stream.IntStream.range(0, items.size()).boxed().toList());
+    SplittableRandom r = new SplittableRandom(seed);
+    double[] values = new double[permutations];
+    int n = 0;
+    long atLeast = 0;
+    double[] scores = new double[items.size()];
+    for (int p = 0; p < permutations; p++) {
+      for (List<Integer> block : blocks) {
+        int[] idx = block.stream().mapToInt(Integer::intValue).toArray();
+        for (int i = idx.length - 1; i > 0; i--) {
+          int j = r.nextInt(i + 1);
+          int t = idx[i];
+          idx[i] = idx[j];
+          idx[j] = t;
+        }
+        for (int k = 0; k < idx.length; k++) {
+          scores[block.get(k)] = items.get(idx[k]).ndcg10();
+        }
+      }
+      List<Item> shuffled = new ArrayList<>(items.size());
+      for (int i = 0; i < items.size(); i++) {
+        Item it = items.get(i);
+        shuffled.add(new Item(it.queryId(), it.spanStart(), it.spanEnd(), it.docChars(), it.docTokens(), scores[i]));
+      }
+      double v = psi(bins(shuffled).stream().filter(bn -> bn.count() > 0).mapToDouble(Bin::mean).toArray(),
+          new ArrayList<>());
+      if (!Double.isNaN(v)) {
+        values[n++] = v;
+        if (v >= observed - 1e-12) {
+          atLeast++;
+        }
+      }
+    }
+    if (n == 0) {
+      return new double[] {Double.NaN, Double.NaN};
+    }
+    double[] sorted = Arrays.copyOf(values, n);
+    Arrays.sort(sorted);
+    return new double[] {quantile(sorted, 0.5), (atLeast + 1.0) / (n + 1.0)};
   }
 
   /** Linear interpolation quantile (numpy's default). */

@@ -106,8 +106,23 @@ class PositionBiasTest {
     }
     PositionBias.Summary s = PositionBias.analyze(items, 500, 7).get("all");
     assertTrue(s.psiLow() <= s.psi() && s.psi() <= s.psiHigh(), s.psiLow() + " " + s.psi() + " " + s.psiHigh());
+    assertTrue(s.psiNull() < s.psi(), "a real position effect exceeds the no-effect PSI " + s.psiNull());
+    assertTrue(s.psiNullP() < 0.01, "permutation p " + s.psiNullP());
     assertTrue(s.slope() < 0 && s.spearman() < -0.8, "falling trend: slope " + s.slope() + " rho " + s.spearman());
     assertTrue(s.spearmanP() < 0.01, "p " + s.spearmanP());
+  }
+
+  @Test
+  void aPositionBlindSystemHasAPositivePsiFromNoiseThatThePermutationNullExplains() {
+    List<PositionBias.Item> items = new ArrayList<>();
+    java.util.Random r = new java.util.Random(11);
+    for (int i = 0; i < 300; i++) {
+      items.add(at("q" + i, r.nextDouble(), 800, r.nextDouble() < 0.7 ? 1.0 : 0.0));
+    }
+    PositionBias.Summary s = PositionBias.analyze(items, 400, 3).get("all");
+    assertTrue(s.psi() > 0.2, "15 queries per bin: noise alone gives PSI " + s.psi());
+    assertTrue(s.psiNullP() > 0.05, "no evidence of a position effect: p " + s.psiNullP());
+    assertEquals(s.psi(), s.psiNull(), 0.15);
   }
 
   @Test

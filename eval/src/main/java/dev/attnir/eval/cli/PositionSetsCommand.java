@@ -1,0 +1,133 @@
+package dev.attnir.eval.cli;
+
+import dev.attnir.encoders.ModelRegistry;
+import dev.attnir.encoders.ModelSpec;
+import dev.attnir.encoders.TextTokenizer;
+import dev.attnir.eval.data.NqOpen;
+import dev.attnir.eval.data.NqSplit;
+import dev.attnir.eval.position.PositionSetBuilder;
+import dev.attnir.eval.position.PositionSets;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code attnir position-sets}: position-controlled long documents from NQ-open gold passages. */
+@Command(name = "position-sets", mixinStandardHelpOptions = true,
+    description = "Build position-controlled sets (after PosIR) from NQ-open: each held-out question's gold passage "
+        + "is placed at a chosen slot among N-1 distractors, gold passages of the training questions that contain "
+        + "none of its answers. Writes BEIR directories plus positions.jsonl (gold span, slot, length).")
+final class PositionSetsCommand implements Callable<Integer> {
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--nq", required = true, paramLabel = "FILE", description = "nq-open-oracle.jsonl(.gz).")
+  Path nq;
+
+  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory (one "
+      + "subdirectory per passage count, and per slot with --slots all).")
+  Path output;
+
+  @Option(names = "--passages", defaultValue = "10,20", split = ",", paramLabel = "N",
+      description = "Passages per document (several allowed). Default: ${DEFAULT-VALUE}.")
+  List<Integer> passages;
+
+  @Option(names = "--slots", defaultValue = "stratified", paramLabel = "stratified|random|all|K",
+      description = "Gold slot: stratified (every slot equally often), random (seeded per query), all (one set per "
+          + "slot, every query at every slot), or a fixed slot K. Default: ${DEFAULT-VALUE}.")
+  String slots;
+
+  @Option(names = "--queries", defaultValue = "0", paramLabel = "Q",
+      description = "Held-out questions used (0 = all). Default: ${DEFAULT-VALUE}.")
+  int queries;
+
+  @Option(names = "--heldout-fraction", defaultValue = "0.25",
+      description = "Share of questions held out for evaluation; the rest supply distractors (and training data "
+          + "elsewhere). Default: ${DEFAULT-VALUE}.")
+  double heldoutFraction;
+
+  @Option(names = "--split-seed", defaultValue = "7", description = "Seed of the held-out split (as nq-passages). "
+      + "Default: ${DEFAULT-VALUE}.")
+  long splitSeed;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of slots and distractors. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--tokenizer", defaultValue = ModelRegistry.DEFAULT_MODEL,
+      description = "Model whose tokenizer measures document length. Default: ${DEFAULT-VALUE}.")
+  String tokenizer;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    NqSplit split = NqSplit.of(NqOpen.read(nq), heldoutFraction, splitSeed);
+    List<NqOpen.Question> eval = split.heldOut();
+    if (queries > 0) {
+      if (queries > eval.size()) {
+        throw new IllegalArgumentException("--queries " + queries + " exceeds the " + eval.size()
+            + " held-out questions");
+      }
+      eval = eval.subList(0, queries);
+    }
+    List<PositionSetBuilder.Query> qs = new ArrayList<>();
+    for (NqOpen.Question q : eval) {
+      if (q.answers().isEmpty()) {
+        throw new IllegalArgumentException("question q" + q.index() + " has no answers to filter distractors with");
+      }
+      qs.add(new PositionSetBuilder.Query("q" + q.index(), q.question(),
+          new PositionSetBuilder.Passage("nq" + q.index(), q.title(), q.passage()), q.answers()));
+    }
+    Map<String, PositionSetBuilder.Passage> pool = new LinkedHashMap<>();
+    for (NqOpen.Question q : split.train()) {
+      pool.putIfAbsent(NqSplit.passageKey(q), new PositionSetBuilder.Passage("nq" + q.index(), q.title(), q.passage()));
+    }
+    ModelSpec model = ModelRegistry.resolve(tokenizer);
+    try (TextTokenizer tok = TextTokenizer.fromJson(model.source().readTokenizerJson(), 512)) {
+      for (int n : passages) {
+        List<Map.Entry<String, PositionSetBuilder.Slots>> sets = new ArrayList<>();
+        switch (slots.toLowerCase(Locale.ROOT)) {
+          case "stratified" -> sets.add(Map.entry("", new PositionSetBuilder.Stratified()));
+          case "random" -> sets.add(Map.entry("", new PositionSetBuilder.Random1()));
+          case "all" -> {
+            for (int k = 0; k < n; k++) {
+              sets.add(Map.entry(String.format(Locale.ROOT, "slot-%02d", k), new PositionSetBuilder.Fixed(k)));
+            }
+          }
+          default -> {
+            int k;
+            try {
+              k = Integer.parseInt(slots);
+            } catch (NumberFormatException e) {
+              throw new IllegalArgumentException("--slots must be stratified, random, all or a slot number, got "
+                  + slots);
+            }
+            sets.add(Map.entry("", new PositionSetBuilder.Fixed(k)));
+          }
+        }
+        for (var set : sets) {
+          List<PositionSetBuilder.Doc> docs = PositionSetBuilder.build(qs, new ArrayList<>(pool.values()), n,
+              set.getValue(), seed, t -> tok.contentTokenSpans(t).length);
+          Path dir = output.resolve("n" + n + (set.getKey().isEmpty() ? "" : "/" + set.getKey()));
+          PositionSets.write(dir, qs, docs);
+          double tokens = docs.stream().mapToInt(PositionSetBuilder.Doc::tokens).average().orElse(0);
+          double words = docs.stream().mapToInt(d -> d.text().split("\\s+").length).average().orElse(0);
+          out.printf(Locale.ROOT, "%s: %d documents of %d passages, mean %.0f words / %.0f tokens%n", dir,
+              docs.size(), n, words, tokens);
+        }
+      }
+    }
+    out.printf(Locale.ROOT, "%d held-out questions, %d distractor passages from %d training questions%n", qs.size(),
+        pool.size(), split.train().size());
+    out.flush();
+    return 0;
+  }
+}
