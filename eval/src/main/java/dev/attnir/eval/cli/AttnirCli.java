@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {IndexCommand.class, SearchCommand.class, EvaluateCommand.class, RescoreCommand.class,
         CompareCommand.class, RegressionCommand.class, ComparePoolingsCommand.class, DittoSearchCommand.class, TrainPoolingCommand.class,
         SummarizeCommand.class, NqPassagesCommand.class, PositionSetsCommand.class,
+        PositionBiasCommand.class,
         CommandLine.HelpCommand.class})
 public final class AttnirCli implements Runnable {
 

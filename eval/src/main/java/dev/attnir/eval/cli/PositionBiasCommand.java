@@ -1,0 +1,208 @@
+package dev.attnir.eval.cli;
+
+import dev.attnir.encoders.EncoderOptions;
+import dev.attnir.encoders.ModelRegistry;
+import dev.attnir.encoders.ModelSpec;
+import dev.attnir.encoders.OnnxEncoder;
+import dev.attnir.encoders.Pooling;
+import dev.attnir.encoders.pooling.Poolings;
+import dev.attnir.eval.pipeline.EmbeddingCache;
+import dev.attnir.eval.position.PositionBias;
+import dev.attnir.eval.position.PositionBiasReport;
+import dev.attnir.eval.position.PositionBiasRun;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code attnir position-bias}: position-bias evaluation of retrieval systems on position-controlled sets. */
+@Command(name = "position-bias", mixinStandardHelpOptions = true,
+    description = "Evaluate how retrieval depends on where the relevant passage sits in long documents (PosIR's PSI "
+        + "and trends per length bucket) for BM25, whole-document dense, passage-window dense and hybrid retrieval; "
+        + "writes report.json, a self-contained report.html and PNG charts.")
+final class PositionBiasCommand implements Callable<Integer> {
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--sets", required = true, paramLabel = "DIR",
+      description = "A position set (with positions.jsonl), or a directory of sets (e.g. n10/, n20/); a directory "
+          + "of per-slot sets (slot-00/ ...) is evaluated as one group.")
+  Path sets;
+
+  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Report directory.")
+  Path output;
+
+  @Option(names = "--model", defaultValue = ModelRegistry.DEFAULT_MODEL, split = ",", paramLabel = "MODEL[:POOLING]",
+      description = "Models (comma-separated), each optionally with a pooling (e.g. all-MiniLM-L6-v2:cls). "
+          + "Default: ${DEFAULT-VALUE}.")
+  List<String> models;
+
+  @Option(names = "--systems", defaultValue = "bm25,dense-document,dense-passages,hybrid", split = ",",
+      description = "Systems: bm25, dense-document, dense-passages, hybrid. Default: ${DEFAULT-VALUE}.")
+  List<String> systems;
+
+  @Option(names = "--window", defaultValue = "256/192", split = ",", paramLabel = "LENGTH/STRIDE",
+      description = "Token windows of the passage systems (several allowed; hybrid uses the first). Windows longer "
+          + "than a model's max length are cut to it. Default: ${DEFAULT-VALUE}.")
+  List<String> windows;
+
+  @Option(names = "--bootstrap", defaultValue = "1000",
+      description = "Bootstrap resamples and permutations for PSI. Default: ${DEFAULT-VALUE}.")
+  int bootstrap;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--cache", defaultValue = "runs/cache", description = "Embedding cache. Default: ${DEFAULT-VALUE}.")
+  Path cacheDir;
+
+  @Option(names = "--threads", description = "ONNX Runtime intra-op threads. Default: all cores.")
+  Integer threads;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    Map<String, List<Path>> groups = groups(sets);
+    if (groups.isEmpty()) {
+      throw new IllegalArgumentException(sets + " holds no position set (no positions.jsonl); build one with "
+          + "position-sets");
+    }
+    EncoderOptions options = threads == null ? EncoderOptions.defaults()
+        : EncoderOptions.defaults().withIntraOpThreads(threads);
+    List<OnnxEncoder> encoders = new ArrayList<>();
+    List<PositionBiasRun.Result> results = new ArrayList<>();
+    Map<String, Object> context = new LinkedHashMap<>();
+    try {
+      List<PositionBiasRun.SystemSpec> specs = new ArrayList<>();
+      if (systems.contains("bm25")) {
+        specs.add(new PositionBiasRun.SystemSpec("bm25", PositionBiasRun.Kind.BM25, null, null, 0, 0));
+      }
+      for (String m : models) {
+        String[] parts = m.split(":", 2);
+        ModelSpec modelSpec = ModelRegistry.resolve(parts[0]);
+        OnnxEncoder enc = OnnxEncoder.load(modelSpec, options);
+        encoders.add(enc);
+        Pooling pooling = Poolings.parse(parts.length > 1 ? parts[1] : modelSpec.pooling(), modelSpec);
+        String name = modelSpec.name() + " " + pooling.name();
+        if (systems.contains("dense-document")) {
+          specs.add(new PositionBiasRun.SystemSpec(name + ": whole document", PositionBiasRun.Kind.DENSE_DOCUMENT, enc,
+              pooling, 0, 0));
+        }
+        boolean first = true;
+        for (String w : windows) {
+          int[] ls = window(w, modelSpec);
+          String label = name + ": passages " + ls[0] + "/" + ls[1];
+          if (systems.contains("dense-passages")) {
+            specs.add(new PositionBiasRun.SystemSpec(label, PositionBiasRun.Kind.DENSE_PASSAGES, enc, pooling, ls[0],
+                ls[1]));
+          }
+          if (first && systems.contains("hybrid")) {
+            specs.add(new PositionBiasRun.SystemSpec(name + ": hybrid (bm25 + passages " + ls[0] + "/" + ls[1] + ")",
+                PositionBiasRun.Kind.HYBRID, enc, pooling, ls[0], ls[1]));
+          }
+          first = false;
+        }
+      }
+      for (String s : systems) {
+        if (!List.of("bm25", "dense-document", "dense-passages", "hybrid").contains(s)) {
+          throw new IllegalArgumentException("unknown system '" + s + "'; known: bm25, dense-document, "
+              + "dense-passages, hybrid");
+        }
+      }
+      Files.createDirectories(output);
+      EmbeddingCache cache = new EmbeddingCache(cacheDir);
+      Map<String, Object> groupInfo = new LinkedHashMap<>();
+      for (var g : groups.entrySet()) {
+        long t0 = System.nanoTime();
+        out.printf(Locale.ROOT, "Group %s: %d set(s), %d systems%n", g.getKey(), g.getValue().size(), specs.size());
+        out.flush();
+        List<PositionBiasRun.Result> rs;
+        try (Progress progress = new Progress("Encoding " + g.getKey(), 0, "passages")) {
+          rs = PositionBiasRun.run(g.getKey(), g.getValue(), specs, cache, bootstrap, seed, output.resolve("work"),
+              progress);
+        }
+        results.addAll(rs);
+        groupInfo.put(g.getKey(), Map.of("sets", g.getValue().stream().map(Path::toString).toList(), "seconds",
+            (System.nanoTime() - t0) / 1e9));
+        for (PositionBiasRun.Result r : rs) {
+          PositionBias.Summary s = r.summaries().get("all");
+          out.printf(Locale.ROOT, "  %-58s nDCG@10 %.4f  gold-only %s  PSI %.4f [%.4f, %.4f]  no-effect PSI %.4f "
+                  + "(p %.3g)  slope %+.3f  (%.0f s)%n", r.system(), s.ndcg10(),
+              Double.isNaN(r.goldOnlyNdcg10()) ? "  -   " : String.format(Locale.ROOT, "%.4f", r.goldOnlyNdcg10()),
+              s.psi(), s.psiLow(), s.psiHigh(), s.psiNull(), s.psiNullP(), s.slope(), r.seconds());
+          s.warnings().forEach(w -> out.println("      warning: " + w));
+        }
+        out.flush();
+      }
+      context.put("sets", sets.toString());
+      context.put("groups", groupInfo);
+      context.put("models", models);
+      context.put("windows", windows);
+      context.put("bootstrap", bootstrap);
+      context.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(), "java",
+          Runtime.version().toString()));
+      Path html = PositionBiasReport.write(output, results, context);
+      out.println("Wrote " + html + ", report.json and PNG charts to " + output);
+      out.flush();
+    } finally {
+      encoders.forEach(OnnxEncoder::close);
+    }
+    return 0;
+  }
+
+  private static int[] window(String w, ModelSpec model) {
+    String[] p = w.split("/");
+    if (p.length != 2) {
+      throw new IllegalArgumentException("--window must be LENGTH/STRIDE, got " + w);
+    }
+    int length = Integer.parseInt(p[0].trim());
+    int stride = Integer.parseInt(p[1].trim());
+    int max = model.maxLength() - 2;
+    if (length > max) {
+      stride = Math.max(1, (int) Math.round(stride * (double) max / length));
+      length = max;
+    }
+    if (stride < 1 || stride > length) {
+      throw new IllegalArgumentException("--window " + w + ": stride must be between 1 and the length");
+    }
+    return new int[] {length, stride};
+  }
+
+  /** Groups of set directories: a set, a directory of sets, or a directory of per-slot sets. */
+  static Map<String, List<Path>> groups(Path root) throws IOException {
+    Map<String, List<Path>> out = new LinkedHashMap<>();
+    if (Files.exists(root.resolve("positions.jsonl"))) {
+      out.put(root.getFileName().toString(), List.of(root));
+      return out;
+    }
+    if (!Files.isDirectory(root)) {
+      throw new IllegalArgumentException(root + ": not a directory");
+    }
+    try (Stream<Path> s = Files.list(root)) {
+      for (Path child : s.filter(Files::isDirectory).sorted().toList()) {
+        if (Files.exists(child.resolve("positions.jsonl"))) {
+          out.put(child.getFileName().toString(), List.of(child));
+        } else {
+          try (Stream<Path> slots = Files.list(child)) {
+            List<Path> sub = slots.filter(p -> Files.exists(p.resolve("positions.jsonl"))).sorted().toList();
+            if (!sub.isEmpty()) {
+              out.put(child.getFileName().toString(), sub);
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+}
