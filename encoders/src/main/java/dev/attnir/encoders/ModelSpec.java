@@ -1,5 +1,7 @@
 package dev.attnir.encoders;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -27,7 +29,7 @@ public record ModelSpec(
     String queryPrefix,
     String passagePrefix,
     VectorSimilarity similarity,
-    java.util.Map<String, String> poolingOptions) {
+    Map<String, String> poolingOptions) {
 
   public ModelSpec {
     Objects.requireNonNull(name, "name");
@@ -35,43 +37,48 @@ public record ModelSpec(
     Objects.requireNonNull(pooling, "pooling");
     Objects.requireNonNull(similarity, "similarity");
     queryPrefix = queryPrefix == null ? "" : queryPrefix;
-    poolingOptions = poolingOptions == null ? java.util.Map.of() : java.util.Map.copyOf(poolingOptions);
+    poolingOptions = poolingOptions == null ? Map.of() : Map.copyOf(poolingOptions);
     passagePrefix = passagePrefix == null ? "" : passagePrefix;
     if (maxLength < 8) {
-      throw new IllegalArgumentException("maxLength must be at least 8 tokens, got " + maxLength + " for model " + name);
+      throw new IllegalArgumentException("maxLength must be at least 8 tokens, got " + maxLength + " for model "
+          + name);
     }
   }
 
   /** A model without pooling options. */
   public ModelSpec(String name, ModelSource source, String pooling, boolean normalize, int maxLength,
       String queryPrefix, String passagePrefix, VectorSimilarity similarity) {
-    this(name, source, pooling, normalize, maxLength, queryPrefix, passagePrefix, similarity, java.util.Map.of());
+    this(name, source, pooling, normalize, maxLength, queryPrefix, passagePrefix, similarity, Map.of());
   }
 
   /** The same model with another pooling option set. */
   public ModelSpec withPoolingOption(String key, String value) {
-    java.util.Map<String, String> m = new java.util.HashMap<>(poolingOptions);
+    Map<String, String> m = new HashMap<>(poolingOptions);
     m.put(key, value);
     return new ModelSpec(name, source, pooling, normalize, maxLength, queryPrefix, passagePrefix, similarity, m);
   }
 
   /** The same model truncating at a different length. */
   public ModelSpec withMaxLength(int newMaxLength) {
-    return new ModelSpec(name, source, pooling, normalize, newMaxLength, queryPrefix, passagePrefix, similarity, poolingOptions);
+    return new ModelSpec(name, source, pooling, normalize, newMaxLength, queryPrefix, passagePrefix, similarity,
+        poolingOptions);
   }
 
   /** The same model with another default pooling. */
   public ModelSpec withPooling(String newPooling) {
-    return new ModelSpec(name, source, newPooling, normalize, maxLength, queryPrefix, passagePrefix, similarity, poolingOptions);
+    return new ModelSpec(name, source, newPooling, normalize, maxLength, queryPrefix, passagePrefix, similarity,
+        poolingOptions);
   }
 
   /** The same model with other prefixes. */
   public ModelSpec withPrefixes(String newQueryPrefix, String newPassagePrefix) {
-    return new ModelSpec(name, source, pooling, normalize, maxLength, newQueryPrefix, newPassagePrefix, similarity, poolingOptions);
+    return new ModelSpec(name, source, pooling, normalize, maxLength, newQueryPrefix, newPassagePrefix, similarity,
+        poolingOptions);
   }
 
   /** The same model with or without L2 normalisation. */
   public ModelSpec withNormalize(boolean newNormalize) {
-    return new ModelSpec(name, source, pooling, newNormalize, maxLength, queryPrefix, passagePrefix, similarity, poolingOptions);
+    return new ModelSpec(name, source, pooling, newNormalize, maxLength, queryPrefix, passagePrefix, similarity,
+        poolingOptions);
   }
 }

@@ -70,7 +70,7 @@ class HeadModelTest {
     for (int i = 0; i < docs; i++) {
       examples.add(new HeadTrainer.Example(i, i, Set.of(i), new int[] {(i + 1) % docs, (i + 2) % docs}));
     }
-    HeadTrainer.Config config = new HeadTrainer.Config(30, 8, 1, 3e-3f, 0.01f, 20f, 30, 9);
+    HeadTrainer.Config config = new HeadTrainer.Config(12, 8, 1, 3e-3f, 0.01f, 20f, 12, 9);
     java.util.function.Function<java.util.function.Function<float[][], float[][]>, Double> accuracy = embed -> {
       float[][] q = embed.apply(queries);
       float[][] p = embed.apply(passages);

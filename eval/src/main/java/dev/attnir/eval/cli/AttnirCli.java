@@ -11,10 +11,9 @@ import picocli.CommandLine.Command;
     description = "Attention-aware retrieval and ranking: Lucene passage indexes with ONNX encoders, "
         + "exact (trec_eval) evaluation.",
     subcommands = {IndexCommand.class, SearchCommand.class, EvaluateCommand.class, RescoreCommand.class,
-        CompareCommand.class, RegressionCommand.class, ComparePoolingsCommand.class, DittoSearchCommand.class, TrainPoolingCommand.class,
-        SummarizeCommand.class, NqPassagesCommand.class, PositionSetsCommand.class,
-        PositionBiasCommand.class,
-        CommandLine.HelpCommand.class})
+        CompareCommand.class, RegressionCommand.class, SummarizeCommand.class, ComparePoolingsCommand.class,
+        DittoSearchCommand.class, TrainPoolingCommand.class, NqPassagesCommand.class, PositionSetsCommand.class,
+        PositionBiasCommand.class, CommandLine.HelpCommand.class})
 public final class AttnirCli implements Runnable {
 
   /** Exit code for bad input, configuration or an unusable index (the message says which). */
