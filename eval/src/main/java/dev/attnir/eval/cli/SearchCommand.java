@@ -82,39 +82,47 @@ final class SearchCommand implements Callable<Integer> {
     }
     EncoderOptions options = threads == null ? EncoderOptions.defaults()
         : EncoderOptions.defaults().withIntraOpThreads(threads);
-    try (LuceneSearchBackend backend = LuceneSearchBackend.open(index);
-        Embedder embedder = EmbedderFactory.forIndex(backend, modelOverride, options)) {
+    try (LuceneSearchBackend backend = LuceneSearchBackend.open(index)) {
       RetrievalConfig.Kind kind = RetrievalConfig.Kind.parse(retriever);
-      if (embedder == null && input.query != null && kind != RetrievalConfig.Kind.BM25
-          && spec.commandLine().getParseResult().matchedOption("--retriever") == null) {
-        kind = RetrievalConfig.Kind.BM25;
+      boolean explicit = spec.commandLine().getParseResult().matchedOption("--retriever") != null;
+      if (!backend.manifest().hasVectors() && kind != RetrievalConfig.Kind.BM25 && !explicit) {
+        kind = RetrievalConfig.Kind.BM25; // the default on an index without vectors
       }
-      RetrievalConfig config = retrieval.config(kind);
-      Retriever r = config.create(backend, embedder);
-      Map<String, List<ScoredDoc>> results;
-      try (Progress progress = new Progress("Searching", queries.size(), "queries")) {
-        results = r.retrieveAll(queries, k, progress);
+      // BM25 needs no encoder: it keeps working when the dense side cannot be restored
+      try (Embedder embedder = kind == RetrievalConfig.Kind.BM25 ? null
+          : EmbedderFactory.forIndex(backend, modelOverride, options)) {
+        search(out, backend, embedder, kind, queries);
       }
-      if (run != null) {
-        toRun(results).write(run, r.name());
-        out.println("Wrote " + run);
-      }
-      if (queries.size() <= 20 || run == null) {
-        for (var e : results.entrySet()) {
-          out.println("query " + e.getKey() + ": " + queries.get(e.getKey()));
-          int rank = 1;
-          for (ScoredDoc d : e.getValue()) {
-            out.printf(Locale.ROOT, "%3d  %-20s %10.6f  passage %d%n", rank++, d.docId(), d.score(), d.passage());
-            if (showText) {
-              StoredPassage p = backend.passage(d.docId(), d.passage());
-              out.println("     [" + p.start() + "-" + p.end() + "] " + p.contents());
-            }
+    }
+    return 0;
+  }
+
+  private void search(PrintWriter out, LuceneSearchBackend backend, Embedder embedder, RetrievalConfig.Kind kind,
+      Map<String, String> queries) {
+    RetrievalConfig config = retrieval.config(kind);
+    Retriever r = config.create(backend, embedder);
+    Map<String, List<ScoredDoc>> results;
+    try (Progress progress = new Progress("Searching", queries.size(), "queries")) {
+      results = r.retrieveAll(queries, k, progress);
+    }
+    if (run != null) {
+      toRun(results).write(run, r.name());
+      out.println("Wrote " + run);
+    }
+    if (queries.size() <= 20 || run == null) {
+      for (var e : results.entrySet()) {
+        out.println("query " + e.getKey() + ": " + queries.get(e.getKey()));
+        int rank = 1;
+        for (ScoredDoc d : e.getValue()) {
+          out.printf(Locale.ROOT, "%3d  %-20s %10.6f  passage %d%n", rank++, d.docId(), d.score(), d.passage());
+          if (showText) {
+            StoredPassage p = backend.passage(d.docId(), d.passage());
+            out.println("     [" + p.start() + "-" + p.end() + "] " + p.contents());
           }
         }
       }
-      out.flush();
     }
-    return 0;
+    out.flush();
   }
 
   static TrecRun toRun(Map<String, List<ScoredDoc>> results) {
