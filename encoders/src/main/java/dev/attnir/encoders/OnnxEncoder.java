@@ -188,28 +188,73 @@ public final class OnnxEncoder implements AutoCloseable {
     return report;
   }
 
-  /** Encodes already tokenized texts: sorted by length, batched under the token budget. */
+  /**
+   * Encodes already tokenized texts: sorted by length, batched under the token budget, with up to
+   * {@code concurrentRuns} batches in flight. The consumer may be called from several threads at once (each call
+   * with other rows).
+   */
   public EncodingReport encodeTokenized(List<TokenizedText> tokens, TensorRequest request, BatchConsumer consumer,
       ProgressListener progress) {
+    List<Batch> batches = planBatches(tokens);
+    if (options.concurrentRuns() <= 1 || batches.size() <= 1) {
+      for (Batch batch : batches) {
+        consumer.accept(batch.rows(), run(batch, request));
+        progress.advance(batch.size());
+      }
+    } else {
+      runConcurrently(batches, request, consumer, progress);
+    }
     long realTokens = 0;
     long padded = 0;
-    long truncated = 0;
-    List<Batch> batches = planBatches(tokens);
     for (Batch batch : batches) {
-      EncoderOutputs out = run(batch, request);
-      consumer.accept(batch.rows(), out);
       for (int len : batch.lengths()) {
         realTokens += len;
       }
       padded += (long) batch.size() * batch.seqLen();
-      progress.advance(batch.size());
     }
-    for (TokenizedText t : tokens) {
-      if (t.truncated()) {
-        truncated++;
-      }
-    }
+    long truncated = tokens.stream().filter(TokenizedText::truncated).count();
     return new EncodingReport(tokens.size(), realTokens, padded, truncated, batches.size());
+  }
+
+  private void runConcurrently(List<Batch> batches, TensorRequest request, BatchConsumer consumer,
+      ProgressListener progress) {
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+        options.concurrentRuns(), r -> {
+          Thread t = new Thread(r, "attnir-encoder");
+          t.setDaemon(true);
+          return t;
+        });
+    try {
+      List<java.util.concurrent.Future<?>> workers = new ArrayList<>();
+      for (int w = 0; w < options.concurrentRuns(); w++) {
+        workers.add(pool.submit(() -> {
+          for (int i = next.getAndIncrement(); i < batches.size(); i = next.getAndIncrement()) {
+            Batch batch = batches.get(i);
+            consumer.accept(batch.rows(), run(batch, request));
+            progress.advance(batch.size());
+          }
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : workers) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          next.set(batches.size()); // stop the other workers
+          Throwable cause = e.getCause();
+          if (cause instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new IllegalStateException(cause);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("encoding interrupted", e);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   /**

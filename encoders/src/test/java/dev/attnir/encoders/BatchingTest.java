@@ -62,4 +62,28 @@ class BatchingTest {
       assertEquals(3, together.lastReport().texts() + 2);
     }
   }
+
+  @Test
+  void concurrentRunsGiveTheSameVectorsInTheSameRows() {
+    ModelSpec spec = ModelRegistry.resolve("all-MiniLM-L6-v2");
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      texts.add("text number " + i + " " + "word ".repeat(i % 17));
+    }
+    EncoderOptions small = EncoderOptions.defaults().withMaxBatchTokens(128).withMaxBatchSize(4);
+    float[][] sequential;
+    float[][] concurrent;
+    try (Embedder e = Embedder.load(spec, small.withIntraOpThreads(2))) {
+      sequential = e.embedPassages(texts, ProgressListener.none());
+    }
+    try (Embedder e = Embedder.load(spec, small.withConcurrency(2, 1))) {
+      concurrent = e.embedPassages(texts, ProgressListener.none());
+      assertTrue(e.lastReport().batches() > 10, "many batches in flight");
+    }
+    for (int i = 0; i < texts.size(); i++) {
+      for (int k = 0; k < sequential[i].length; k++) {
+        assertEquals(sequential[i][k], concurrent[i][k], 1e-5, "text " + i);
+      }
+    }
+  }
 }

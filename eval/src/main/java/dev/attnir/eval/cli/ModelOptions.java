@@ -60,7 +60,7 @@ final class ModelOptions {
   @Option(names = "--passage-prefix", paramLabel = "TEXT", description = "Override the model's passage prefix.")
   String passagePrefix;
 
-  @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads. Default: all cores.")
+  @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads, all in one run at a time. Default: two concurrent runs sharing the cores.")
   Integer threads;
 
   @Option(names = "--batch-tokens", paramLabel = "N", defaultValue = "2048",

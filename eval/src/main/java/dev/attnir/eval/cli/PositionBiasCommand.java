@@ -67,7 +67,7 @@ final class PositionBiasCommand implements Callable<Integer> {
   @Option(names = "--cache", defaultValue = "runs/cache", description = "Embedding cache. Default: ${DEFAULT-VALUE}.")
   Path cacheDir;
 
-  @Option(names = "--threads", description = "ONNX Runtime intra-op threads. Default: all cores.")
+  @Option(names = "--threads", description = "ONNX Runtime threads, all in one run at a time. Default: two concurrent runs sharing the cores.")
   Integer threads;
 
   @Override

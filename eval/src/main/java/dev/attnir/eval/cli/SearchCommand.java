@@ -65,7 +65,7 @@ final class SearchCommand implements Callable<Integer> {
       + "local model (built-in models are found by name).")
   String modelOverride;
 
-  @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads. Default: all cores.")
+  @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads, all in one run at a time. Default: two concurrent runs sharing the cores.")
   Integer threads;
 
   @Mixin
