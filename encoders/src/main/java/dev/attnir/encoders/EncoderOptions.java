@@ -42,6 +42,14 @@ public record EncoderOptions(int intraOpThreads, int maxBatchTokens, int maxBatc
     return new EncoderOptions(Math.max(1, cores / runs), 2048, 64, 4096, runs);
   }
 
+  /**
+   * For query encoding: one run on every core. A query is one short batch, which a single-core run of the default
+   * two-run setting would encode while the other core idles.
+   */
+  public static EncoderOptions forQueries() {
+    return defaults().withIntraOpThreads(Runtime.getRuntime().availableProcessors());
+  }
+
   /** All {@code threads} in one run at a time. */
   public EncoderOptions withIntraOpThreads(int threads) {
     return new EncoderOptions(threads, maxBatchTokens, maxBatchSize, sortChunk, 1);

@@ -17,8 +17,11 @@ import java.util.List;
 import java.util.Map;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
+import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.CorruptIndexException;
 import org.apache.lucene.index.DirectoryReader;
@@ -59,6 +62,8 @@ public final class PassageIndexWriter implements AutoCloseable {
   private final Embedder embedder;
   private final VectorSimilarityFunction similarity;
   private IndexManifest manifest;
+  /** False only for indexes built before hits were read from doc values (a field cannot gain doc values later). */
+  private boolean hitDocValues;
   private EncodingReport encoding = EncodingReport.empty();
 
   private PassageIndexWriter(Path path, Directory directory, IndexWriter writer, PassageSplitter splitter,
@@ -115,7 +120,9 @@ public final class PassageIndexWriter implements AutoCloseable {
       if (embedder != null && embedder.pooling() instanceof StatefulPooling stateful) {
         PoolingStateFiles.write(path, stateful.state());
       }
-      return new PassageIndexWriter(path, dir, writer, splitter, embedder, requested);
+      PassageIndexWriter w = new PassageIndexWriter(path, dir, writer, splitter, embedder, requested);
+      w.hitDocValues = hasHitDocValuesOrEmpty(writer);
+      return w;
     } catch (IndexException | IllegalArgumentException e) {
       closeQuietly(dir);
       throw e;
@@ -210,6 +217,22 @@ public final class PassageIndexWriter implements AutoCloseable {
     return all.size();
   }
 
+  private static boolean hasHitDocValuesOrEmpty(IndexWriter writer) throws IOException {
+    try (DirectoryReader reader = DirectoryReader.open(writer)) {
+      org.apache.lucene.index.FieldInfo docId =
+          org.apache.lucene.index.FieldInfos.getMergedFieldInfos(reader).fieldInfo(IndexFields.DOC_ID);
+      return docId == null || docId.getDocValuesType() != org.apache.lucene.index.DocValuesType.NONE;
+    }
+  }
+
+  /** Writes documents the way indexes before doc-value hits were written (tests of the reading fallback). */
+  void writeLegacyHitFields() {
+    if (writer.getDocStats().maxDoc > 0) {
+      throw new IllegalStateException("legacy hit fields only for an empty index");
+    }
+    hitDocValues = false;
+  }
+
   private org.apache.lucene.document.Document toLucene(Passage p, float[] vector) {
     org.apache.lucene.document.Document d = new org.apache.lucene.document.Document();
     d.add(new StringField(IndexFields.DOC_ID, p.docId(), Field.Store.YES));
@@ -217,6 +240,12 @@ public final class PassageIndexWriter implements AutoCloseable {
       d.add(new StringField(IndexFields.FIRST_PASSAGE, "1", Field.Store.NO));
     }
     d.add(new StoredField(IndexFields.ORDINAL, p.ordinal()));
+    if (hitDocValues) {
+      // Hits read doc id and ordinal from doc values: a stored-fields read decompresses a whole block of stored
+      // contents per hit, which dominated deep (k=100+) searches.
+      d.add(new SortedDocValuesField(IndexFields.DOC_ID, new BytesRef(p.docId())));
+      d.add(new NumericDocValuesField(IndexFields.ORDINAL, p.ordinal()));
+    }
     d.add(new StoredField(IndexFields.START, p.start()));
     d.add(new StoredField(IndexFields.END, p.end()));
     d.add(new TextField(IndexFields.CONTENTS, p.contents(), Field.Store.YES));

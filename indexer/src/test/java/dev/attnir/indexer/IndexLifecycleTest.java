@@ -75,6 +75,51 @@ class IndexLifecycleTest {
   }
 
   @Test
+  void hitsAreTheSameFromDocValuesAndFromTheStoredFieldsOfOlderIndexes(@TempDir Path dir) {
+    PassageSplitter windows = new PassageSplitter(PassageSettings.windows(4, 3, "whitespace"),
+        TokenSpanner.whitespace());
+    java.util.Random random = new java.util.Random(11);
+    String[] words = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"};
+    List<List<Document>> batches = new java.util.ArrayList<>();
+    for (int b = 0; b < 3; b++) {
+      List<Document> batch = new java.util.ArrayList<>();
+      for (int d = 0; d < 40; d++) {
+        StringBuilder text = new StringBuilder();
+        for (int t = 0, n = 1 + random.nextInt(15); t < n; t++) {
+          text.append(words[random.nextInt(words.length)]).append(' ');
+        }
+        batch.add(new Document("d" + random.nextInt(70), "", text.toString().trim()));
+      }
+      batches.add(batch);
+    }
+    Map<String, List<dev.attnir.indexer.search.PassageHit>> results = new TreeMap<>();
+    for (boolean legacy : new boolean[] {false, true}) {
+      Path index = dir.resolve(legacy ? "legacy" : "docvalues");
+      for (List<Document> batch : batches) {
+        // One commit per batch: several segments, and ids re-indexed across them.
+        try (PassageIndexWriter w = PassageIndexWriter.open(index, "english-porter", windows, null,
+            PassageIndexWriter.Mode.CREATE_OR_APPEND)) {
+          if (legacy && batch == batches.get(0)) {
+            w.writeLegacyHitFields();
+          }
+          w.add(batch, ProgressListener.none());
+          w.commit();
+        }
+      }
+      try (LuceneSearchBackend b = LuceneSearchBackend.open(index)) {
+        for (String q : List.of("alpha", "beta gamma", "kappa theta eta")) {
+          List<dev.attnir.indexer.search.PassageHit> hits = b.lexical(q, 1000, Bm25Params.anserini());
+          assertTrue(hits.size() > 10);
+          List<dev.attnir.indexer.search.PassageHit> previous = results.putIfAbsent(q, hits);
+          if (previous != null) {
+            assertEquals(previous, hits, "legacy and doc-values hits differ for " + q);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void reindexingAnIdReplacesAllItsPassages(@TempDir Path dir) {
     PassageIndexWriter.Mode mode = PassageIndexWriter.Mode.CREATE_OR_APPEND;
     PassageSplitter windows = new PassageSplitter(PassageSettings.windows(3, 3, "whitespace"),

@@ -65,7 +65,7 @@ final class SearchCommand implements Callable<Integer> {
       + "local model (built-in models are found by name).")
   String modelOverride;
 
-  @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads, all in one run at a time. Default: two concurrent runs sharing the cores.")
+  @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads, all in one run at a time. Default: one run on every core (queries are single short batches).")
   Integer threads;
 
   @Mixin
@@ -80,7 +80,7 @@ final class SearchCommand implements Callable<Integer> {
     } else {
       queries.putAll(Queries.read(input.queries));
     }
-    EncoderOptions options = threads == null ? EncoderOptions.defaults()
+    EncoderOptions options = threads == null ? EncoderOptions.forQueries()
         : EncoderOptions.defaults().withIntraOpThreads(threads);
     try (LuceneSearchBackend backend = LuceneSearchBackend.open(index)) {
       RetrievalConfig.Kind kind = RetrievalConfig.Kind.parse(retriever);

@@ -26,6 +26,8 @@ import org.apache.lucene.index.IndexFormatTooNewException;
 import org.apache.lucene.index.IndexFormatTooOldException;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
@@ -202,8 +204,8 @@ public final class LuceneSearchBackend implements SearchBackend {
       IndexSearcher searcher = new IndexSearcher(reader);
       int candidates = (int) Math.min((long) k * mode.oversample(), Math.max(k, passageCount()));
       TopDocs top = searcher.search(new KnnFloatVectorQuery(IndexFields.VECTOR, query, candidates), candidates);
-      List<PassageHit> hits = hits(searcher, top.scoreDocs, true);
-      return hits.size() > k ? hits.subList(0, k) : hits;
+      ScoreDoc[] best = top.scoreDocs.length > k ? java.util.Arrays.copyOf(top.scoreDocs, k) : top.scoreDocs;
+      return hits(searcher, best, true);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -252,15 +254,41 @@ public final class LuceneSearchBackend implements SearchBackend {
   }
 
   private List<PassageHit> hits(IndexSearcher searcher, ScoreDoc[] docs, boolean vectorScores) throws IOException {
-    StoredFields stored = searcher.storedFields();
-    List<PassageHit> out = new ArrayList<>(docs.length);
-    for (ScoreDoc sd : docs) {
-      org.apache.lucene.document.Document d = stored.document(sd.doc, HIT_FIELDS);
-      float score = vectorScores ? LuceneVectors.rawFromScore(similarity, sd.score) : sd.score;
-      out.add(new PassageHit(d.get(IndexFields.DOC_ID), d.getField(IndexFields.ORDINAL).numericValue().intValue(),
-          score));
+    PassageHit[] out = new PassageHit[docs.length];
+    // Doc values are read in increasing doc order per leaf; hits keep their score order.
+    Integer[] order = new Integer[docs.length];
+    for (int i = 0; i < docs.length; i++) {
+      order[i] = i;
     }
-    return out;
+    java.util.Arrays.sort(order, (a, b) -> Integer.compare(docs[a].doc, docs[b].doc));
+    List<LeafReaderContext> leaves = reader.leaves();
+    StoredFields stored = null;
+    int leafIndex = -1;
+    SortedDocValues ids = null;
+    NumericDocValues ordinals = null;
+    for (int i : order) {
+      ScoreDoc sd = docs[i];
+      float score = vectorScores ? LuceneVectors.rawFromScore(similarity, sd.score) : sd.score;
+      int li = org.apache.lucene.index.ReaderUtil.subIndex(sd.doc, leaves);
+      if (li != leafIndex) {
+        leafIndex = li;
+        ids = leaves.get(li).reader().getSortedDocValues(IndexFields.DOC_ID);
+        ordinals = leaves.get(li).reader().getNumericDocValues(IndexFields.ORDINAL);
+      }
+      int local = sd.doc - leaves.get(li).docBase;
+      if (ids != null && ordinals != null && ids.advanceExact(local) && ordinals.advanceExact(local)) {
+        out[i] = new PassageHit(ids.lookupOrd(ids.ordValue()).utf8ToString(), (int) ordinals.longValue(), score);
+      } else {
+        // Indexes written before hits had doc values.
+        if (stored == null) {
+          stored = searcher.storedFields();
+        }
+        org.apache.lucene.document.Document d = stored.document(sd.doc, HIT_FIELDS);
+        out[i] = new PassageHit(d.get(IndexFields.DOC_ID), d.getField(IndexFields.ORDINAL).numericValue().intValue(),
+            score);
+      }
+    }
+    return new ArrayList<>(java.util.Arrays.asList(out));
   }
 
   @Override
