@@ -49,7 +49,8 @@ final class PositionBiasCommand implements Callable<Integer> {
   List<String> models;
 
   @Option(names = "--systems", defaultValue = "bm25,dense-document,dense-passages,hybrid", split = ",",
-      description = "Systems: bm25, dense-document, dense-passages, hybrid. Default: ${DEFAULT-VALUE}.")
+      description = "Systems: bm25, dense-document, dense-passages, hybrid, and dense-boundaries (a reference: the "
+          + "passages the set was built from, cut at its blank lines, max-passage). Default: ${DEFAULT-VALUE}.")
   List<String> systems;
 
   @Option(names = "--window", defaultValue = "256/192", split = ",", paramLabel = "LENGTH/STRIDE",
@@ -99,6 +100,10 @@ final class PositionBiasCommand implements Callable<Integer> {
           specs.add(new PositionBiasRun.SystemSpec(name + ": whole document", PositionBiasRun.Kind.DENSE_DOCUMENT, enc,
               pooling, 0, 0));
         }
+        if (systems.contains("dense-boundaries")) {
+          specs.add(new PositionBiasRun.SystemSpec(name + ": passages at the set's boundaries (reference)",
+              PositionBiasRun.Kind.DENSE_BOUNDARIES, enc, pooling, 0, 0));
+        }
         boolean first = true;
         for (String w : windows) {
           int[] ls = window(w, modelSpec);
@@ -115,9 +120,9 @@ final class PositionBiasCommand implements Callable<Integer> {
         }
       }
       for (String s : systems) {
-        if (!List.of("bm25", "dense-document", "dense-passages", "hybrid").contains(s)) {
+        if (!List.of("bm25", "dense-document", "dense-passages", "hybrid", "dense-boundaries").contains(s)) {
           throw new IllegalArgumentException("unknown system '" + s + "'; known: bm25, dense-document, "
-              + "dense-passages, hybrid");
+              + "dense-passages, hybrid, dense-boundaries");
         }
       }
       Files.createDirectories(output);

@@ -51,7 +51,13 @@ public final class PositionBiasRun {
     BM25,
     DENSE_DOCUMENT,
     DENSE_PASSAGES,
-    HYBRID
+    HYBRID,
+    /**
+     * Dense retrieval of the passages the set was built from (cut at blank lines, where {@code position-sets} joins
+     * them), max-passage: a reference for how much of a windowed system's loss comes from blind window cuts rather
+     * than from the distractors. Not a deployable system: it knows the construction.
+     */
+    DENSE_BOUNDARIES
   }
 
   /**
@@ -96,6 +102,7 @@ public final class PositionBiasRun {
           case BM25 -> bm25Runs.computeIfAbsent(set.dir().toString(), k -> bm25(set, work));
           case DENSE_DOCUMENT -> dense(set, s, cache, false, progress);
           case DENSE_PASSAGES -> dense(set, s, cache, true, progress);
+          case DENSE_BOUNDARIES -> dense(set, s, cache, false, progress);
           case HYBRID -> {
             Map<String, List<ScoredDoc>> lex = bm25Runs.computeIfAbsent(set.dir().toString(), k -> bm25(set, work));
             Map<String, List<ScoredDoc>> den = dense(set, s, cache, true, progress);
@@ -192,7 +199,7 @@ public final class PositionBiasRun {
     PassageSplitter splitter = new PassageSplitter(settings, enc.tokenizer()::contentTokenSpans);
     List<Passage> passages = new ArrayList<>();
     for (Document d : set.docs()) {
-      passages.addAll(splitter.split(d));
+      passages.addAll(s.kind() == Kind.DENSE_BOUNDARIES ? atBlankLines(d) : splitter.split(d));
     }
     float[][] docVectors = normalized(enc, cache.embed(enc, List.of(s.pooling()),
         passages.stream().map(Passage::contents).toList(), enc.spec().passagePrefix(), progress).get(0));
@@ -203,6 +210,24 @@ public final class PositionBiasRun {
     Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
     for (String q : ids) {
       out.put(q, run.ranked(q).stream().map(e -> new ScoredDoc(e.docId(), e.score(), 0)).toList());
+    }
+    return out;
+  }
+
+  /** The document cut at its blank lines: the passages {@code position-sets} joined with "\n\n". */
+  static List<Passage> atBlankLines(Document d) {
+    List<Passage> out = new ArrayList<>();
+    String text = d.text();
+    int start = 0;
+    while (start <= text.length()) {
+      int end = text.indexOf(PositionSetBuilder.SEPARATOR, start);
+      if (end < 0) {
+        end = text.length();
+      }
+      if (end > start) {
+        out.add(new Passage(d.id(), out.size(), start, end, text.substring(start, end)));
+      }
+      start = end + PositionSetBuilder.SEPARATOR.length();
     }
     return out;
   }

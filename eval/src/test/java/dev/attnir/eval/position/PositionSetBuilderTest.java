@@ -49,6 +49,23 @@ class PositionSetBuilderTest {
   }
 
   @Test
+  void theBoundaryReferenceCutsExactlyTheBuiltPassages() {
+    List<PositionSetBuilder.Doc> docs = PositionSetBuilder.build(queries(4), pool(40), 7,
+        new PositionSetBuilder.Stratified(), 3, t -> t.split("\\s+").length);
+    for (PositionSetBuilder.Doc d : docs) {
+      List<dev.attnir.indexer.Passage> ps = PositionBiasRun.atBlankLines(
+          new dev.attnir.indexer.Document(d.docId(), "", d.text()));
+      assertEquals(7, ps.size());
+      dev.attnir.indexer.Passage gold = ps.get(d.slot());
+      assertEquals(d.spanStart(), gold.start());
+      assertEquals(d.spanEnd(), gold.end());
+      for (dev.attnir.indexer.Passage p : ps) {
+        assertEquals(d.text().substring(p.start(), p.end()), p.contents());
+      }
+    }
+  }
+
+  @Test
   void distractorsNeverContainTheQuerysAnswersNorAnotherQuerysGold() {
     List<PositionSetBuilder.Passage> pool = new ArrayList<>(pool(30));
     pool.add(new PositionSetBuilder.Passage("leak", "Leak", "This one mentions ANSWER0 in capitals."));
