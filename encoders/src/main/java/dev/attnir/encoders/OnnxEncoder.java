@@ -319,23 +319,27 @@ public final class OnnxEncoder implements AutoCloseable {
         float[] last = floats(result, ExposedGraph.LAST_HIDDEN_STATE);
         Map<Integer, float[]> hidden = new HashMap<>();
         Map<Integer, float[]> attention = new HashMap<>();
+        Map<Integer, float[]> diagonals = new HashMap<>();
         for (Map.Entry<String, String> e : exposed.entrySet()) {
           String[] label = e.getKey().split(":");
           int index = Integer.parseInt(label[1]);
           float[] values = e.getValue().equals(ExposedGraph.LAST_HIDDEN_STATE) ? last : floats(result, e.getValue());
-          if (label[0].equals("hidden")) {
-            hidden.put(index, values);
-          } else {
-            attention.put(index, values);
+          switch (label[0]) {
+            case "hidden" -> hidden.put(index, values);
+            case "diagonal" -> diagonals.put(index, values);
+            default -> attention.put(index, values);
           }
         }
         int h = numHeads;
         if (!attention.isEmpty()) {
           float[] any = attention.values().iterator().next();
           h = any.length / (batch.size() * batch.seqLen() * batch.seqLen());
+        } else if (!diagonals.isEmpty()) {
+          float[] any = diagonals.values().iterator().next();
+          h = any.length / (batch.size() * batch.seqLen());
         }
         return new EncoderOutputs(batch.size(), batch.seqLen(), hiddenSize, h, numLayers, batch.lengths(), last,
-            hidden, attention);
+            hidden, attention, diagonals);
       }
     } catch (OrtException e) {
       throw new IllegalStateException("model " + spec.name() + ": inference failed on a batch of " + batch.size()
@@ -379,7 +383,7 @@ public final class OnnxEncoder implements AutoCloseable {
           + outputs.values() + " does not load: " + e.getMessage(), e);
     }
     try {
-      verifyExposed(session, outputs);
+      verifyExposed(session, outputs, graph);
     } catch (RuntimeException e) {
       try {
         session.close();
@@ -395,7 +399,7 @@ public final class OnnxEncoder implements AutoCloseable {
    * The load-time checks: on a padded probe batch, the exposed graph's last hidden state equals the unmodified
    * graph's, attention rows sum to 1 and padded keys receive no attention.
    */
-  private void verifyExposed(OrtSession session, Map<String, String> outputs) {
+  private void verifyExposed(OrtSession session, Map<String, String> outputs, ExposedGraph graph) {
     Batch probe = Batch.of(new int[] {0, 1}, tokenizer.encodeAll(PROBE_TEXTS));
     EncoderOutputs reference = runSession(plainSession, Map.of(), probe);
     EncoderOutputs exposed = runSession(session, outputs, probe);
@@ -412,11 +416,43 @@ public final class OnnxEncoder implements AutoCloseable {
     for (String label : outputs.keySet()) {
       String[] parts = label.split(":");
       int index = Integer.parseInt(parts[1]);
-      if (parts[0].equals("hidden")) {
-        checkFinite(exposed.hiddenState(index), "hidden state " + index);
-      } else {
-        checkAttention(exposed, index, spec.name());
-        numHeads = exposed.numHeads();
+      switch (parts[0]) {
+        case "hidden" -> checkFinite(exposed.hiddenState(index), "hidden state " + index);
+        case "diagonal" -> {
+          // The graph also outputs the full map (unfetched in normal runs): check it, then the diagonal against it.
+          Map<String, String> both = Map.of("attention:" + index, graph.attentionTensor(index), label,
+              outputs.get(label));
+          EncoderOutputs full = runSession(session, both, probe);
+          checkAttention(full, index, spec.name());
+          checkDiagonal(full, exposed, index);
+          numHeads = full.numHeads();
+        }
+        default -> {
+          checkAttention(exposed, index, spec.name());
+          numHeads = exposed.numHeads();
+        }
+      }
+    }
+  }
+
+  /** The in-graph diagonal must equal the full attention map's diagonal exactly. */
+  private void checkDiagonal(EncoderOutputs full, EncoderOutputs exposed, int layer) {
+    float[] d = exposed.attentionDiagonal(layer);
+    float[] a = full.attention(layer);
+    if (d.length != full.batchSize() * full.numHeads() * full.seqLen()) {
+      throw new IllegalStateException("model " + spec.name() + ": attention diagonal of layer " + layer + " has "
+          + d.length + " values, not [batch, heads, seq]");
+    }
+    for (int b = 0; b < full.batchSize(); b++) {
+      for (int h = 0; h < full.numHeads(); h++) {
+        for (int i = 0; i < full.seqLen(); i++) {
+          float expected = a[full.attentionOffset(b, h, i) + i];
+          float got = d[(b * full.numHeads() + h) * full.seqLen() + i];
+          if (Float.compare(expected, got) != 0) {
+            throw new IllegalStateException("model " + spec.name() + ": attention diagonal of layer " + layer
+                + " at (" + b + ", " + h + ", " + i + ") is " + got + ", the map has " + expected);
+          }
+        }
       }
     }
   }

@@ -11,14 +11,24 @@ import java.util.TreeSet;
  *
  * <p>An empty request is served by the unmodified graph, so plain encoding never pays for exposed tensors.
  *
+ * <p>Attention diagonals ({@code A[b][h][i][i]}, {@code [batch, heads, seq]}) are computed inside the graph, so a
+ * consumer that needs only them (Ditto) does not copy {@code seq} times more values out of ONNX Runtime.
+ *
  * @param hiddenStates indices of hidden states to expose (0..numLayers)
  * @param attentions indices of layers whose attention probabilities to expose (0..numLayers-1)
+ * @param attentionDiagonals indices of layers whose attention diagonals to expose (0..numLayers-1)
  */
-public record TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> attentions) {
+public record TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> attentions,
+    SortedSet<Integer> attentionDiagonals) {
 
   public TensorRequest {
     hiddenStates = Collections.unmodifiableSortedSet(new TreeSet<>(hiddenStates));
     attentions = Collections.unmodifiableSortedSet(new TreeSet<>(attentions));
+    attentionDiagonals = Collections.unmodifiableSortedSet(new TreeSet<>(attentionDiagonals));
+  }
+
+  public TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> attentions) {
+    this(hiddenStates, attentions, new TreeSet<>());
   }
 
   /** Nothing beyond {@code last_hidden_state}. */
@@ -54,7 +64,16 @@ public record TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> 
     for (int i : layers) {
       a.add(i);
     }
-    return new TensorRequest(hiddenStates, a);
+    return new TensorRequest(hiddenStates, a, attentionDiagonals);
+  }
+
+  /** This request plus the attention diagonals of the given layers. */
+  public TensorRequest withAttentionDiagonals(int... layers) {
+    TreeSet<Integer> d = new TreeSet<>(attentionDiagonals);
+    for (int i : layers) {
+      d.add(i);
+    }
+    return new TensorRequest(hiddenStates, attentions, d);
   }
 
   /** Union of two requests. */
@@ -63,12 +82,14 @@ public record TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> 
     h.addAll(other.hiddenStates);
     TreeSet<Integer> a = new TreeSet<>(attentions);
     a.addAll(other.attentions);
-    return new TensorRequest(h, a);
+    TreeSet<Integer> d = new TreeSet<>(attentionDiagonals);
+    d.addAll(other.attentionDiagonals);
+    return new TensorRequest(h, a, d);
   }
 
   /** Whether only {@code last_hidden_state} is needed. */
   public boolean isEmpty() {
-    return hiddenStates.isEmpty() && attentions.isEmpty();
+    return hiddenStates.isEmpty() && attentions.isEmpty() && attentionDiagonals.isEmpty();
   }
 
   /** Throws when an index is outside a model with {@code numLayers} layers. */
@@ -79,7 +100,7 @@ public record TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> 
             + ": it has hidden states 0 (embeddings) to " + numLayers + " (last layer)");
       }
     }
-    for (int a : attentions) {
+    for (int a : java.util.stream.Stream.concat(attentions.stream(), attentionDiagonals.stream()).toList()) {
       if (a < 0 || a >= numLayers) {
         throw new IllegalArgumentException("attention layer " + a + " is out of range for " + modelName
             + ": it has layers 0 to " + (numLayers - 1));

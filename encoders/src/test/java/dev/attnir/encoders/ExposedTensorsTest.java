@@ -65,6 +65,26 @@ class ExposedTensorsTest {
   }
 
   @Test
+  void inGraphAttentionDiagonalsEqualTheFullMapsDiagonals() {
+    EncoderOutputs all = run(TensorRequest.all(6)).get(0);
+    EncoderOutputs diag = run(TensorRequest.none().withAttentionDiagonals(1, 5)).get(0);
+    assertEquals(12, diag.numHeads());
+    for (int layer : new int[] {1, 5}) {
+      float[] d = diag.attentionDiagonal(layer);
+      assertEquals(all.batchSize() * 12 * all.seqLen(), d.length);
+      for (int b = 0; b < all.batchSize(); b++) {
+        for (int h = 0; h < 12; h++) {
+          for (int i = 0; i < all.seqLen(); i++) {
+            assertEquals(all.attention(layer)[all.attentionOffset(b, h, i) + i], d[(b * 12 + h) * all.seqLen() + i],
+                1e-7, "layer " + layer + " row " + b + " head " + h + " token " + i);
+          }
+        }
+      }
+    }
+    assertThrows(IllegalStateException.class, () -> diag.attention(1), "the full map was not fetched");
+  }
+
+  @Test
   void hiddenStateZeroIsTheContextFreeEmbeddingOutput() {
     EncoderOutputs out = run(TensorRequest.hidden(0, 1)).get(0);
     // Rows are length-sorted: find "the cat sat..." and "the dog sat..." rows by length. Both start [CLS] the ...

@@ -78,7 +78,7 @@ public final class DittoPooling implements Pooling {
     }
     TensorRequest hidden = variant == Variant.FIRST_LAST ? TensorRequest.hidden(0, numLayers)
         : TensorRequest.hidden(numLayers);
-    return hidden.withAttentions(layer);
+    return hidden.withAttentionDiagonals(layer);
   }
 
   @Override
@@ -94,14 +94,14 @@ public final class DittoPooling implements Pooling {
     }
     float[] last = out.hiddenState(out.numLayers());
     float[] first = variant == Variant.FIRST_LAST ? out.hiddenState(0) : null;
-    float[] attention = out.attention(layer);
+    float[] diagonal = out.attentionDiagonal(layer);
     int d = out.hiddenSize();
     float[][] result = new float[out.batchSize()][d];
     double[] acc = new double[d];
     for (int b = 0; b < out.batchSize(); b++) {
       java.util.Arrays.fill(acc, 0);
       for (int i = 0; i < out.length(b); i++) {
-        double w = attention[out.attentionOffset(b, head, i) + i];
+        double w = diagonal[(b * out.numHeads() + head) * out.seqLen() + i];
         int off = out.hiddenOffset(b, i);
         if (first == null) {
           for (int k = 0; k < d; k++) {

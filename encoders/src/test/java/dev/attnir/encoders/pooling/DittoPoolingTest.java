@@ -43,7 +43,7 @@ class DittoPoolingTest {
   @Test
   void firstLastUsesTheEmbeddingOutputAndTheDiagonalOfOneHead() {
     DittoPooling p = new DittoPooling(1, 1, DittoPooling.Variant.FIRST_LAST);
-    assertEquals(TensorRequest.hidden(0, 2).withAttentions(1), p.requirements(2));
+    assertEquals(TensorRequest.hidden(0, 2).withAttentionDiagonals(1), p.requirements(2));
     float[][] v = p.pool(handMade());
     // row 0: .5*(1+3)/2 + .6*(2+2)/2 + .7*(3+1)/2 = 1.0 + 1.2 + 1.4 = 3.6 (no renormalisation)
     assertArrayEquals(new float[] {3.6f}, v[0], 1e-6f);
@@ -68,8 +68,11 @@ class DittoPoolingTest {
     assertTrue(head.getMessage().contains("heads 0 to 1"), head.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Poolings.parse("ditto:3"));
     IllegalArgumentException noPair = assertThrows(IllegalArgumentException.class, () -> Poolings.parse("ditto",
-        ModelRegistry.resolve("all-MiniLM-L6-v2")));
+        ModelRegistry.resolve("all-MiniLM-L6-v2-q")));
     assertTrue(noPair.getMessage().contains("ditto-search"), noPair.getMessage());
+    DittoPooling stored = (DittoPooling) Poolings.parse("ditto", ModelRegistry.resolve("all-MiniLM-L6-v2"));
+    assertEquals(0, stored.layer(), "the pair ditto-search chose for MiniLM");
+    assertEquals(8, stored.head());
     assertEquals(3, ((DittoPooling) Poolings.parse("ditto",
         ModelRegistry.resolve("all-MiniLM-L6-v2").withPoolingOption("ditto.layer", "3")
             .withPoolingOption("ditto.head", "5"))).layer());

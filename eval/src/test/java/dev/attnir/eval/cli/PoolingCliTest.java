@@ -83,7 +83,7 @@ class PoolingCliTest {
     assertError(Cli.run("index", "--corpus", SAMPLE.toString(), "--index", dir.resolve("b").toString(), "--model",
         "all-MiniLM-L6-v2", "--pooling", "ditto:2,12"), "head 12 is out of range", "heads 0 to 11");
     assertError(Cli.run("index", "--corpus", SAMPLE.toString(), "--index", dir.resolve("c").toString(), "--model",
-        "all-MiniLM-L6-v2", "--pooling", "ditto"), "no Ditto pair is stored");
+        "all-MiniLM-L6-v2-q", "--pooling", "ditto"), "no Ditto pair is stored");
     assertError(Cli.run("index", "--corpus", SAMPLE.toString(), "--index", dir.resolve("d").toString(), "--model",
         "all-MiniLM-L6-v2", "--pooling", "attention-magic"), "unknown pooling 'attention-magic'", "ditto");
   }
