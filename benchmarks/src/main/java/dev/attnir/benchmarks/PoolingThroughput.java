@@ -67,6 +67,7 @@ public final class PoolingThroughput {
         rates.put(k, new double[rounds]);
       }
       rates.put("exposed: all hidden states, no pooling", new double[rounds]);
+      rates.put("exposed: all hidden states + attention diagonals, no pooling", new double[rounds]);
       rates.put("exposed: all hidden states + attentions, no pooling", new double[rounds]);
       Map<String, Embedder> embedders = new LinkedHashMap<>();
       poolings.forEach((k, p) -> embedders.put(k, new Embedder(enc, p)));
@@ -77,6 +78,10 @@ public final class PoolingThroughput {
           long t0 = System.nanoTime();
           if (key.startsWith("exposed: all hidden states + attentions")) {
             enc.encode(passages, TensorRequest.all(layers), (rows, o) -> { }, ProgressListener.none());
+          } else if (key.startsWith("exposed: all hidden states + attention diagonals")) {
+            TensorRequest all = TensorRequest.all(layers);
+            enc.encode(passages, new TensorRequest(all.hiddenStates(), new java.util.TreeSet<>(), all.attentions()),
+                (rows, o) -> { }, ProgressListener.none());
           } else if (key.startsWith("exposed: all hidden states")) {
             int[] all = new int[layers + 1];
             for (int i = 0; i <= layers; i++) {
