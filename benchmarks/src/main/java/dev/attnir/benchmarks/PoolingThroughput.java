@@ -44,7 +44,10 @@ public final class PoolingThroughput {
     try (OnnxEncoder enc = OnnxEncoder.load(spec, EncoderOptions.defaults())) {
       int layers = enc.numLayers();
       WhiteningAccumulator acc = new WhiteningAccumulator(enc.hiddenSize());
-      for (float[] v : Embedder.raw(enc, new ClsPooling()).embedPassages(passages, ProgressListener.none())) {
+      // Whitening is fitted on at least twice as many passages as dimensions, whatever the timed sample's size.
+      List<String> fitSample = n > 2 * enc.hiddenSize() ? passages
+          : BenchSupport.scifactPassages(2 * enc.hiddenSize());
+      for (float[] v : Embedder.raw(enc, new ClsPooling()).embedPassages(fitSample, ProgressListener.none())) {
         acc.add(v);
       }
       WhiteningTransform t = WhiteningTransform.fit(acc, enc.hiddenSize(), 1e-6, spec.name(), enc.fingerprint());
