@@ -139,7 +139,7 @@ public final class PositionSetBuilder {
     for (int i = 0; i < queries.size(); i++) {
       Query q = queries.get(i);
       List<Passage> admissible = new ArrayList<>();
-      List<String> answers = q.answers().stream().map(PositionSetBuilder::normalize).filter(a -> !a.isEmpty())
+      List<String> answers = q.answers().stream().map(PositionSetBuilder::normalize).filter(a -> !a.isBlank())
           .toList();
       for (int c = 0; c < candidates.size(); c++) {
         String norm = normalized.get(c);
@@ -179,8 +179,15 @@ public final class PositionSetBuilder {
     return docs;
   }
 
-  /** Lower-cased, whitespace collapsed, for answer matching. */
+  /**
+   * Answer matching on whole tokens, as DPR's {@code has_answer}: NFKC, lower-cased, split at every character that is
+   * not a letter or digit, tokens joined by single spaces and the whole wrapped in spaces. An answer is contained
+   * when its normalised form is a substring, that is a run of whole tokens (so the answer "S" does not exclude every
+   * passage with an s in it, but "U.S." matches "u.s." and "U. S.").
+   */
   static String normalize(String s) {
-    return s.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").trim();
+    String tokens = java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFKC).toLowerCase(Locale.ROOT)
+        .replaceAll("[^\\p{L}\\p{N}]+", " ").trim();
+    return " " + tokens + " ";
   }
 }

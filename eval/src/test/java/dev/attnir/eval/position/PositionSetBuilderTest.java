@@ -66,6 +66,23 @@ class PositionSetBuilderTest {
   }
 
   @Test
+  void answersMatchWholeTokensOnly() {
+    assertTrue(PositionSetBuilder.normalize("Mr. S. Smith, U.S. Army").contains(PositionSetBuilder.normalize("S")));
+    assertFalse(PositionSetBuilder.normalize("Some stories").contains(PositionSetBuilder.normalize("S")));
+    assertTrue(PositionSetBuilder.normalize("the U. S. army").contains(PositionSetBuilder.normalize("U.S.")));
+    assertTrue(PositionSetBuilder.normalize("\"Reveille\" is played").contains(PositionSetBuilder.normalize("Reveille")));
+    assertFalse(PositionSetBuilder.normalize("Reveilles").contains(PositionSetBuilder.normalize("Reveille")));
+    List<PositionSetBuilder.Query> q = List.of(new PositionSetBuilder.Query("q0", "which letter",
+        new PositionSetBuilder.Passage("g0", "Gold", "The letter S."), List.of("S")));
+    List<PositionSetBuilder.Passage> pool = new ArrayList<>(pool(5));
+    pool.add(new PositionSetBuilder.Passage("initial", "Initial", "Written by J. S. Bach."));
+    List<PositionSetBuilder.Doc> docs = PositionSetBuilder.build(q, pool, 6, new PositionSetBuilder.Fixed(0), 1,
+        String::length);
+    assertEquals(5, docs.get(0).distractors().size(), "passages with an s inside words are admissible");
+    assertFalse(docs.get(0).distractors().contains("initial"), "a passage with the token S is not");
+  }
+
+  @Test
   void distractorsNeverContainTheQuerysAnswersNorAnotherQuerysGold() {
     List<PositionSetBuilder.Passage> pool = new ArrayList<>(pool(30));
     pool.add(new PositionSetBuilder.Passage("leak", "Leak", "This one mentions ANSWER0 in capitals."));
