@@ -48,9 +48,12 @@ public final class IndexBuild {
       Path index = work.resolve(name);
       deleteTree(index);
       List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx8g", "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-          "--sun-misc-unsafe-memory-access=allow", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-          Child.class.getName(), "index", "--corpus", corpus.toString(), "--index", index.toString(), "--force-merge"));
+          "-Xmx8g"));
+      // The harness's own JVM flags (from benchmarks/run.sh, which picks them for the JDK in use), heap aside.
+      java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+          .filter(a -> !a.startsWith("-Xmx")).forEach(cmd::add);
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName(), "index", "--corpus",
+          corpus.toString(), "--index", index.toString(), "--force-merge"));
       cmd.addAll(extra);
       long t0 = System.nanoTime();
       Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
