@@ -15,6 +15,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 final class Progress implements ProgressListener, AutoCloseable {
 
   private final ProgressBar bar;
+  private long partStart;
 
   Progress(String task, long total, String unit) {
     boolean terminal = isTerminal();
@@ -51,9 +52,23 @@ final class Progress implements ProgressListener, AutoCloseable {
     bar.stepBy(count);
   }
 
+  /**
+   * A step made of parts (one encoder call per set, say) announces each part's size when it starts, possibly more
+   * than once; the bar's maximum is the count at the start of the current part plus its size, so it never runs past
+   * 100%.
+   */
   @Override
   public void expect(long total) {
-    bar.maxHint(total);
+    long current = bar.getCurrent();
+    if (current >= bar.getMax()) {
+      partStart = current;
+    }
+    bar.maxHint(partStart + total);
+  }
+
+  /** The bar's current maximum (for tests). */
+  long max() {
+    return bar.getMax();
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
 import dev.attnir.encoders.ProgressListener;
+import dev.attnir.encoders.TokenizedText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -19,20 +20,31 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Raw (unnormalised) pooled vectors on disk, keyed by everything that determines them: the model's weights digest,
- * its max length, the pooling's name and parameters, and the SHA-256 of each input text (prefix included). Encoding
- * dominates every experiment; with the cache, re-running an evaluation or adding a pooling re-encodes nothing that
- * was encoded before.
+ * its max length, the pooling's name and parameters, and the SHA-256 of the token ids the encoder actually sees
+ * (prefix included, truncated at the max length). Encoding dominates every experiment; with the cache, re-running an
+ * evaluation or adding a pooling re-encodes nothing that was encoded before.
  *
- * <p>One append-only file per (model, pooling): records of a 32-byte text digest and the vector. A torn last record
+ * <p>Keying on the truncated token ids rather than on the text means that texts which differ only beyond the
+ * encoder's max length share one vector: in a position-controlled set, whole documents whose relevant passage lies
+ * past the first 512 tokens are one encoder input, whatever follows. Within one call, each distinct input is encoded
+ * once.
+ *
+ * <p>One append-only file per (model, pooling): records of a 32-byte input digest and the vector. A torn last record
  * (a crash mid-write) is cut off when the file is opened.
  */
 public final class EmbeddingCache {
+
+  /** Part of every namespace's identity, so files written under another keying scheme are never read. */
+  private static final String KEY_SCHEME = "key=sha256(token ids, type ids)";
+
+  private static final int TOKENIZE_CHUNK = 4096;
 
   private final Path root;
 
@@ -41,8 +53,8 @@ public final class EmbeddingCache {
   }
 
   /**
-   * Raw vectors of {@code texts} (with {@code prefix} prepended) for each pooling, encoding only the texts some
-   * pooling has not cached yet, in one encoder pass for all poolings.
+   * Raw vectors of {@code texts} (with {@code prefix} prepended) for each pooling, encoding only the inputs some
+   * pooling has not cached yet, each distinct input once, in one encoder pass for all poolings.
    */
   public List<float[][]> embed(OnnxEncoder encoder, List<Pooling> poolings, List<String> texts, String prefix,
       ProgressListener progress) {
@@ -50,14 +62,13 @@ public final class EmbeddingCache {
     for (Pooling p : poolings) {
       spaces.add(open(encoder, p));
     }
-    List<byte[]> keys = new ArrayList<>(texts.size());
-    List<Integer> missing = new ArrayList<>();
+    List<String> keys = inputKeys(encoder, texts, prefix);
+    Map<String, Integer> missing = new LinkedHashMap<>();
     for (int i = 0; i < texts.size(); i++) {
-      byte[] key = sha256Bytes(prefix + texts.get(i));
-      keys.add(key);
+      String key = keys.get(i);
       for (Namespace ns : spaces) {
-        if (!ns.vectors.containsKey(HexFormat.of().formatHex(key))) {
-          missing.add(i);
+        if (!ns.vectors.containsKey(key)) {
+          missing.putIfAbsent(key, i);
           break;
         }
       }
@@ -65,14 +76,15 @@ public final class EmbeddingCache {
     progress.expect(missing.size());
     if (!missing.isEmpty()) {
       List<String> toEncode = new ArrayList<>(missing.size());
-      for (int i : missing) {
+      for (int i : missing.values()) {
         toEncode.add(texts.get(i));
       }
       List<float[][]> fresh = Embedder.embedWithPoolings(encoder, poolings, toEncode, prefix, false, progress);
       for (int p = 0; p < spaces.size(); p++) {
         Namespace ns = spaces.get(p);
-        for (int m = 0; m < missing.size(); m++) {
-          ns.put(keys.get(missing.get(m)), fresh.get(p)[m]);
+        int m = 0;
+        for (String key : missing.keySet()) {
+          ns.put(key, fresh.get(p)[m++]);
         }
         ns.flush();
       }
@@ -81,17 +93,42 @@ public final class EmbeddingCache {
     for (Namespace ns : spaces) {
       float[][] v = new float[texts.size()][];
       for (int i = 0; i < texts.size(); i++) {
-        v[i] = ns.vectors.get(HexFormat.of().formatHex(keys.get(i)));
+        v[i] = ns.vectors.get(keys.get(i));
       }
       out.add(v);
     }
     return out;
   }
 
+  /** Hex SHA-256 of each text's encoder input: its token ids and type ids after prefixing and truncation. */
+  static List<String> inputKeys(OnnxEncoder encoder, List<String> texts, String prefix) {
+    List<String> keys = new ArrayList<>(texts.size());
+    MessageDigest sha = sha256();
+    for (int from = 0; from < texts.size(); from += TOKENIZE_CHUNK) {
+      List<String> chunk = new ArrayList<>();
+      for (String t : texts.subList(from, Math.min(texts.size(), from + TOKENIZE_CHUNK))) {
+        chunk.add(prefix + t);
+      }
+      for (TokenizedText tokens : encoder.tokenizer().encodeAll(chunk)) {
+        ByteBuffer b = ByteBuffer.allocate(8 * (tokens.ids().length + tokens.typeIds().length) + 4)
+            .order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(tokens.ids().length);
+        for (long id : tokens.ids()) {
+          b.putLong(id);
+        }
+        for (long id : tokens.typeIds()) {
+          b.putLong(id);
+        }
+        keys.add(HexFormat.of().formatHex(sha.digest(b.array())));
+      }
+    }
+    return keys;
+  }
+
   private Namespace open(OnnxEncoder encoder, Pooling pooling) {
     StringBuilder id = new StringBuilder();
     id.append(encoder.fingerprint()).append('\n').append(encoder.spec().maxLength()).append('\n')
-        .append(pooling.name()).append('\n');
+        .append(pooling.name()).append('\n').append(KEY_SCHEME).append('\n');
     new TreeMap<>(pooling.parameters()).forEach((k, v) -> id.append(k).append('=').append(v).append('\n'));
     String name = Digests.sha256(id.toString().getBytes(StandardCharsets.UTF_8));
     int dims = pooling.dimension(encoder.hiddenSize());
@@ -105,9 +142,9 @@ public final class EmbeddingCache {
     }
   }
 
-  private static byte[] sha256Bytes(String text) {
+  private static MessageDigest sha256() {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -146,13 +183,13 @@ public final class EmbeddingCache {
       }
     }
 
-    void put(byte[] key, float[] v) {
+    void put(String key, float[] v) {
       if (v.length != dims) {
         throw new IllegalStateException("vector of " + v.length + " dims in a cache of " + dims);
       }
-      if (vectors.putIfAbsent(HexFormat.of().formatHex(key), v) == null) {
+      if (vectors.putIfAbsent(key, v) == null) {
         ByteBuffer b = ByteBuffer.allocate(recordSize).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(key);
+        b.put(HexFormat.of().parseHex(key));
         for (float x : v) {
           b.putFloat(x);
         }
