@@ -92,6 +92,12 @@ final class TrainPoolingCommand implements Callable<Integer> {
       + "metric. Default: ${DEFAULT-VALUE}.")
   double devFraction;
 
+  @Option(names = "--select-by", defaultValue = "mean", paramLabel = "mean|worst-gain",
+      description = "Best epoch: mean dev nDCG@10 over the datasets, or worst-gain: the largest smallest gain over "
+          + "the native pooling on any dataset's dev queries (so a gain on one dataset cannot hide a loss on "
+          + "another). Default: ${DEFAULT-VALUE}.")
+  String selectBy;
+
   @Option(names = "--mine-depth", defaultValue = "30", description = "Passages retrieved per query with the native "
       + "pooling to mine hard negatives from. Default: ${DEFAULT-VALUE}.")
   int mineDepth;
@@ -127,17 +133,19 @@ final class TrainPoolingCommand implements Callable<Integer> {
     }
     PassageSettings settings = passages.settings(modelSpec.name(), modelSpec.maxLength());
     HeadTraining.Settings s = new HeadTraining.Settings(layerInput, firstLayer, latents, heads, headDim, ffMult,
-        devFraction, mineDepth, new HeadTrainer.Config(epochs, batch, hardNegatives, lr, weightDecay, scale, patience,
+        devFraction, mineDepth, HeadTraining.Selection.parse(selectBy), new HeadTrainer.Config(epochs, batch, hardNegatives, lr, weightDecay, scale, patience,
             seed));
     long t0 = System.nanoTime();
     HeadTraining.Outcome outcome;
     try (OnnxEncoder encoder = OnnxEncoder.load(modelSpec, model.encoderOptions());
         Progress progress = new Progress("Encoding", 0, "texts")) {
       outcome = HeadTraining.run(encoder, sources, settings, s, new EmbeddingCache(cacheDir), progress,
-          e -> {
-            out.printf(Locale.ROOT, "epoch %2d  loss %s  dev nDCG@10 %.4f  (%.1f s)%n", e.epoch(),
-                Double.isNaN(e.meanLoss()) ? "   -  " : String.format(Locale.ROOT, "%.4f", e.meanLoss()), e.dev(),
-                e.seconds());
+          (e, byDataset) -> {
+            StringBuilder perDataset = new StringBuilder();
+            byDataset.forEach((name, v) -> perDataset.append(String.format(Locale.ROOT, "  %s %.4f", name, v)));
+            out.printf(Locale.ROOT, "epoch %2d  loss %s  dev nDCG@10%s  %s %.4f  (%.1f s)%n", e.epoch(),
+                Double.isNaN(e.meanLoss()) ? "   -  " : String.format(Locale.ROOT, "%.4f", e.meanLoss()), perDataset,
+                selectBy, e.dev(), e.seconds());
             out.flush();
           });
     }
@@ -153,6 +161,9 @@ final class TrainPoolingCommand implements Callable<Integer> {
     report.put("settings", s);
     report.put("data", outcome.report());
     report.put("bestEpoch", outcome.result().bestEpoch());
+    report.put("selectBy", selectBy);
+    report.put("nativeDev", outcome.nativeDev());
+    report.put("devByEpoch", outcome.devByEpoch());
     report.put("epochs", outcome.result().epochs());
     report.put("seconds", seconds);
     report.put("peakRssMiB", Corpora.peakRssMiB());
@@ -160,12 +171,27 @@ final class TrainPoolingCommand implements Callable<Integer> {
         Path.of(output + ".report.json").toFile(), report);
     StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "# Pooling head for %s%n%n%s parameters, "
             + "layers %d..%d (%s), %d latents, %d heads x %d, GEGLU x%d; best epoch %d; %.0f s, peak RSS %.0f MiB%n%n"
-            + "Data: %s%n%n| epoch | mean loss | dev nDCG@10 | seconds |%n|---|---|---|---|%n", modelSpec.name(),
+            + "Data: %s%n%nBest epoch chosen by: %s. Dev nDCG@10 per dataset, with the native pooling's in the "
+            + "first row.%n%n", modelSpec.name(),
         outcome.result().parameters(), firstLayer, outcome.state().config().lastLayer(), layerInput, latents, heads,
-        headDim, ffMult, outcome.result().bestEpoch(), seconds, Corpora.peakRssMiB(), outcome.report()));
-    for (HeadTrainer.Epoch e : outcome.result().epochs()) {
-      md.append(String.format(Locale.ROOT, "| %d | %s | %.4f | %.1f |%n", e.epoch(),
-          Double.isNaN(e.meanLoss()) ? "-" : String.format(Locale.ROOT, "%.4f", e.meanLoss()), e.dev(), e.seconds()));
+        headDim, ffMult, outcome.result().bestEpoch(), seconds, Corpora.peakRssMiB(), outcome.report(), selectBy));
+    List<String> names = new ArrayList<>(outcome.nativeDev().keySet());
+    md.append("| epoch | mean loss |");
+    names.forEach(n -> md.append(" ").append(n).append(" |"));
+    md.append(" ").append(selectBy).append(" | seconds |\n|---|---|");
+    names.forEach(n -> md.append("---|"));
+    md.append("---|---|\n| native | - |");
+    names.forEach(n -> md.append(String.format(Locale.ROOT, " %.4f |", outcome.nativeDev().get(n))));
+    md.append(" | |\n");
+    List<HeadTrainer.Epoch> epochs = outcome.result().epochs();
+    for (int i = 0; i < epochs.size(); i++) {
+      HeadTrainer.Epoch e = epochs.get(i);
+      md.append(String.format(Locale.ROOT, "| %d%s | %s |", e.epoch(),
+          e.epoch() == outcome.result().bestEpoch() ? " (best)" : "",
+          Double.isNaN(e.meanLoss()) ? "-" : String.format(Locale.ROOT, "%.4f", e.meanLoss())));
+      Map<String, Double> byDataset = outcome.devByEpoch().get(i);
+      names.forEach(n -> md.append(String.format(Locale.ROOT, " %.4f |", byDataset.get(n))));
+      md.append(String.format(Locale.ROOT, " %.4f | %.1f |%n", e.dev(), e.seconds()));
     }
     Files.writeString(Path.of(output + ".report.md"), md.toString());
     out.printf(Locale.ROOT, "Wrote %s (best epoch %d) and its report in %.0f s%n", output,

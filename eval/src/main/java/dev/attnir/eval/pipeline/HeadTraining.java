@@ -27,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -36,6 +36,10 @@ import java.util.function.Function;
  * passages under the model's native pooling, a seeded part of each dataset's training queries is held out as a dev
  * set (nDCG@10 by exact retrieval over that dataset's whole corpus), and the best epoch on dev is exported to ONNX and
  * checked against the training forward pass.
+ *
+ * <p>Which epoch is best depends on {@link Selection}: the mean dev nDCG@10 over the datasets (the paper trains on one
+ * mixture and has no such choice), or the worst gain over the native pooling on any dataset. The mean lets a large gain
+ * on one dataset hide a loss on another; the worst gain picks the epoch that helps (or hurts least) everywhere.
  */
 public final class HeadTraining {
 
@@ -58,7 +62,24 @@ public final class HeadTraining {
    * @param trainer trainer settings
    */
   public record Settings(String layerInput, int firstLayer, int latents, int heads, int headDim, int ffMult,
-      double devFraction, int mineDepth, HeadTrainer.Config trainer) {}
+      double devFraction, int mineDepth, Selection selection, HeadTrainer.Config trainer) {}
+
+  /** How the best epoch is chosen from the per-dataset dev nDCG@10. */
+  public enum Selection {
+    /** The mean over datasets of the head's dev nDCG@10. */
+    MEAN,
+    /** The smallest, over datasets, of the head's dev nDCG@10 minus the native pooling's. */
+    WORST_GAIN;
+
+    /** Parses {@code mean} or {@code worst-gain}. */
+    public static Selection parse(String name) {
+      return switch (name) {
+        case "mean" -> MEAN;
+        case "worst-gain" -> WORST_GAIN;
+        default -> throw new IllegalArgumentException("--select-by must be mean or worst-gain, got '" + name + "'");
+      };
+    }
+  }
 
   /**
    * Outcome.
@@ -66,13 +87,21 @@ public final class HeadTraining {
    * @param state the head, ready to write
    * @param result training result
    * @param report sizes and settings for the record
+   * @param nativeDev each dataset's dev nDCG@10 with the model's native pooling
+   * @param devByEpoch each dataset's dev nDCG@10 with the head, per evaluated epoch (0 = the initial head)
    */
-  public record Outcome(HeadState state, HeadTrainer.Result result, Map<String, Object> report) {}
+  public record Outcome(HeadState state, HeadTrainer.Result result, Map<String, Object> report,
+      Map<String, Double> nativeDev, List<Map<String, Double>> devByEpoch) {}
 
   private HeadTraining() {}
 
+  /**
+   * Trains a head. {@code log} receives every evaluated epoch with each dataset's dev nDCG@10; the native pooling's
+   * are in the outcome (and available before training starts through {@link Outcome#nativeDev()}).
+   */
   public static Outcome run(OnnxEncoder encoder, List<Source> sources, PassageSettings passageSettings,
-      Settings settings, EmbeddingCache cache, ProgressListener encoding, Consumer<HeadTrainer.Epoch> log) {
+      Settings settings, EmbeddingCache cache, ProgressListener encoding,
+      BiConsumer<HeadTrainer.Epoch, Map<String, Double>> log) {
     int layers = encoder.numLayers();
     LayerFeaturesPooling features = new LayerFeaturesPooling(settings.layerInput(), settings.firstLayer(), layers);
     Pooling nativePooling = Poolings.parse(encoder.spec().pooling(), encoder.spec());
@@ -80,6 +109,8 @@ public final class HeadTraining {
     List<float[]> passageRows = new ArrayList<>();
     List<HeadTrainer.Example> examples = new ArrayList<>();
     List<DevSet> devSets = new ArrayList<>();
+    Map<String, Double> nativeDev = new LinkedHashMap<>();
+    List<Map<String, Double>> devByEpoch = new ArrayList<>();
     Map<String, Object> report = new LinkedHashMap<>();
     Random random = new Random(settings.trainer().seed());
     for (Source source : sources) {
@@ -142,12 +173,15 @@ public final class HeadTraining {
         }
         trainQueries++;
       }
-      devSets.add(new DevSet(source.name(), passages, passageOffset, qids, queryOffset, dev, ds.qrels()));
+      DevSet devSet = new DevSet(source.name(), passages, passageOffset, qids, queryOffset, dev, ds.qrels());
+      devSets.add(devSet);
+      nativeDev.put(source.name(), devSet.ndcg10(x -> x, nativeQ, nativeP, 0, 0));
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("passages", passages.size());
       r.put("queries", qids.size());
       r.put("trainQueries", trainQueries);
       r.put("devQueries", dev.size());
+      r.put("devQueryIds", qids.stream().filter(dev::contains).toList());
       report.put(source.name(), r);
     }
     float[][] queries = queryRows.toArray(new float[0][]);
@@ -155,20 +189,27 @@ public final class HeadTraining {
     HeadShape shape = new HeadShape(features.count(), encoder.hiddenSize(), settings.latents(), settings.heads(),
         settings.headDim(), settings.ffMult());
     Function<Function<float[][], float[][]>, Double> devMetric = embed -> {
+      Map<String, Double> byDataset = new LinkedHashMap<>();
       double sum = 0;
+      double worstGain = Double.POSITIVE_INFINITY;
       for (DevSet d : devSets) {
-        sum += d.ndcg10(embed, queries, passages);
+        double v = d.ndcg10(embed, queries, passages, d.queryOffset(), d.passageOffset());
+        byDataset.put(d.name(), v);
+        sum += v;
+        worstGain = Math.min(worstGain, v - nativeDev.get(d.name()));
       }
-      return sum / devSets.size();
+      devByEpoch.add(byDataset);
+      return settings.selection() == Selection.MEAN ? sum / devSets.size() : worstGain;
     };
     report.put("examples", examples.size());
     HeadTrainer.Result result = HeadTrainer.train(shape, queries, passages, examples, devMetric, settings.trainer(),
-        log);
+        epoch -> log.accept(epoch, devByEpoch.get(devByEpoch.size() - 1)));
     byte[] onnx = HeadOnnxExporter.export(shape, result.best(), settings.trainer().seed());
     Map<String, String> training = new LinkedHashMap<>();
     training.put("datasets", String.join(",", sources.stream().map(Source::name).toList()));
     training.put("examples", Integer.toString(examples.size()));
     training.put("best_epoch", Integer.toString(result.bestEpoch()));
+    training.put("selection", settings.selection().name().toLowerCase(java.util.Locale.ROOT));
     training.put("seed", Long.toString(settings.trainer().seed()));
     training.put("loss", "InfoNCE scale " + settings.trainer().scale() + ", in-batch + "
         + settings.trainer().hardNegatives() + " hard negatives");
@@ -176,7 +217,7 @@ public final class HeadTraining {
         encoder.hiddenSize(), settings.layerInput(), settings.firstLayer(), layers, settings.latents(),
         settings.heads(), settings.headDim(), settings.ffMult(), training), onnx);
     report.put("parameters", result.parameters());
-    return new Outcome(state, result, report);
+    return new Outcome(state, result, report, nativeDev, devByEpoch);
   }
 
   private static float[][] normalized(float[][] m) {
@@ -192,15 +233,20 @@ public final class HeadTraining {
   private record DevSet(String name, List<Passage> passages, int passageOffset, List<String> qids, int queryOffset,
       Set<String> dev, Qrels qrels) {
 
-    double ndcg10(Function<float[][], float[][]> embed, float[][] queries, float[][] allPassages) {
-      float[][] p = embed.apply(java.util.Arrays.copyOfRange(allPassages, passageOffset,
-          passageOffset + passages.size()));
+    /**
+     * nDCG@10 of the dev queries, their rows at {@code queryRowOffset} in {@code queries}, over this dataset's
+     * passages, at {@code passageRowOffset} in {@code allPassages}, after {@code embed}.
+     */
+    double ndcg10(Function<float[][], float[][]> embed, float[][] queries, float[][] allPassages, int queryRowOffset,
+        int passageRowOffset) {
+      float[][] p = embed.apply(java.util.Arrays.copyOfRange(allPassages, passageRowOffset,
+          passageRowOffset + passages.size()));
       List<String> ids = new ArrayList<>();
       List<float[]> rows = new ArrayList<>();
       for (int i = 0; i < qids.size(); i++) {
         if (dev.contains(qids.get(i))) {
           ids.add(qids.get(i));
-          rows.add(queries[queryOffset + i]);
+          rows.add(queries[queryRowOffset + i]);
         }
       }
       float[][] q = embed.apply(rows.toArray(new float[0][]));
