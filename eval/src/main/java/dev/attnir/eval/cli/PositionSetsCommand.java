@@ -5,6 +5,7 @@ import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.TextTokenizer;
 import dev.attnir.eval.data.NqOpen;
 import dev.attnir.eval.data.NqSplit;
+import dev.attnir.eval.position.PositionBias;
 import dev.attnir.eval.position.PositionSetBuilder;
 import dev.attnir.eval.position.PositionSets;
 import java.io.IOException;
@@ -62,6 +63,17 @@ final class PositionSetsCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of slots and distractors. Default: ${DEFAULT-VALUE}.")
   long seed;
 
+  @Option(names = "--match-length", description = "Draw each query's distractors from the 2(N-1) admissible passages "
+      + "closest to its gold passage in length, so that with N = 20 the gold at slot k lies in PosIR's bin k and, "
+      + "with --slots all, every bin holds the same queries.")
+  boolean matchLength;
+
+  @Option(names = "--set-size", defaultValue = "0", paramLabel = "M",
+      description = "Split the queries into parts of M, each its own set (per slot with --slots all): the corpus a "
+          + "query competes in then holds M long documents however many queries are used (0 = one part). "
+          + "Default: ${DEFAULT-VALUE}.")
+  int setSize;
+
   @Option(names = "--tokenizer", defaultValue = ModelRegistry.DEFAULT_MODEL,
       description = "Model whose tokenizer measures document length. Default: ${DEFAULT-VALUE}.")
   String tokenizer;
@@ -90,6 +102,20 @@ final class PositionSetsCommand implements Callable<Integer> {
     for (NqOpen.Question q : split.train()) {
       pool.putIfAbsent(NqSplit.passageKey(q), new PositionSetBuilder.Passage("nq" + q.index(), q.title(), q.passage()));
     }
+    if (setSize < 0) {
+      throw new IllegalArgumentException("--set-size must be >= 0, got " + setSize);
+    }
+    List<List<PositionSetBuilder.Query>> parts = new ArrayList<>();
+    int partSize = setSize == 0 ? qs.size() : setSize;
+    for (int from = 0; from < qs.size(); from += partSize) {
+      parts.add(qs.subList(from, Math.min(qs.size(), from + partSize)));
+    }
+    if (parts.size() > 1 && parts.get(parts.size() - 1).size() < partSize) {
+      out.printf(Locale.ROOT, "warning: the last part holds %d queries, not %d (--queries is not a multiple of "
+          + "--set-size)%n", parts.get(parts.size() - 1).size(), partSize);
+    }
+    PositionSetBuilder.DistractorChoice choice = matchLength ? PositionSetBuilder.DistractorChoice.LENGTH_MATCHED
+        : PositionSetBuilder.DistractorChoice.RANDOM;
     ModelSpec model = ModelRegistry.resolve(tokenizer);
     try (TextTokenizer tok = TextTokenizer.fromJson(model.source().readTokenizerJson(), 512)) {
       for (int n : passages) {
@@ -113,16 +139,26 @@ final class PositionSetsCommand implements Callable<Integer> {
             sets.add(Map.entry("", new PositionSetBuilder.Fixed(k)));
           }
         }
-        for (var set : sets) {
-          List<PositionSetBuilder.Doc> docs = PositionSetBuilder.build(qs, new ArrayList<>(pool.values()), n,
-              set.getValue(), seed, t -> tok.contentTokenSpans(t).length);
-          Path dir = output.resolve("n" + n + (set.getKey().isEmpty() ? "" : "/" + set.getKey()));
-          PositionSets.write(dir, qs, docs);
-          double tokens = docs.stream().mapToInt(PositionSetBuilder.Doc::tokens).average().orElse(0);
-          double words = docs.stream().mapToInt(d -> d.text().split("\\s+").length).average().orElse(0);
-          out.printf(Locale.ROOT, "%s: %d documents of %d passages, mean %.0f words / %.0f tokens%n", dir,
-              docs.size(), n, words, tokens);
+        List<PositionSetBuilder.Doc> all = new ArrayList<>();
+        for (int part = 0; part < parts.size(); part++) {
+          for (var set : sets) {
+            List<PositionSetBuilder.Doc> docs = PositionSetBuilder.build(parts.get(part),
+                new ArrayList<>(pool.values()), n, set.getValue(), seed, t -> tok.contentTokenSpans(t).length, choice);
+            String name = (parts.size() > 1 ? "p" + part : "")
+                + (parts.size() > 1 && !set.getKey().isEmpty() ? "-" : "") + set.getKey();
+            Path dir = output.resolve("n" + n + (name.isEmpty() ? "" : "/" + name));
+            PositionSets.write(dir, parts.get(part), docs);
+            all.addAll(docs);
+            double tokens = docs.stream().mapToInt(PositionSetBuilder.Doc::tokens).average().orElse(0);
+            double words = docs.stream().mapToInt(d -> d.text().split("\\s+").length).average().orElse(0);
+            out.printf(Locale.ROOT, "%s: %d documents of %d passages, mean %.0f words / %.0f tokens%n", dir,
+                docs.size(), n, words, tokens);
+          }
         }
+        long aligned = all.stream().filter(d -> PositionBias.bin((d.spanStart() + d.spanEnd()) / 2.0
+            / d.text().length()) == PositionBias.bin((d.slot() + 0.5) / n)).count();
+        out.printf(Locale.ROOT, "n%d: %.1f%% of gold passages lie in the relative-position bin of their slot's centre "
+            + "(%d of %d)%n", n, 100.0 * aligned / all.size(), aligned, all.size());
       }
     }
     out.printf(Locale.ROOT, "%d held-out questions, %d distractor passages from %d training questions%n", qs.size(),

@@ -13,6 +13,13 @@ import java.util.function.ToIntFunction;
  * among {@code N - 1} distractor passages, and the document records where it went. Distractors are drawn reproducibly
  * (seeded per query) from a pool of passages of other queries; when the query's answers are known, passages containing
  * any of them (case- and space-insensitive) are excluded, so a distractor cannot be relevant by accident.
+ *
+ * <p>With {@link DistractorChoice#LENGTH_MATCHED}, each query's distractors are drawn from the {@code 2(N - 1)}
+ * admissible passages closest to its relevant passage in length (characters). The passages of a document then have
+ * nearly equal lengths, so the relevant passage's relative midpoint at slot {@code k} is close to {@code (k + 0.5) / N}
+ * and, with {@code N} equal to PosIR's 20 bins, lands in bin {@code k}. In a paired design (every query at every slot)
+ * every bin then holds the same queries, and PSI measures the system rather than which queries happened to fall into
+ * which bin. This is a control of the set, not of the retrieval system: windows are still cut blindly.
  */
 public final class PositionSetBuilder {
 
@@ -107,7 +114,21 @@ public final class PositionSetBuilder {
     }
   }
 
+  /** How distractors are drawn from a query's admissible passages. */
+  public enum DistractorChoice {
+    /** A seeded random sample. */
+    RANDOM,
+    /** A seeded random sample of the {@code 2(N - 1)} passages closest in length to the relevant one. */
+    LENGTH_MATCHED
+  }
+
   private PositionSetBuilder() {}
+
+  /** {@link #build(List, List, int, Slots, long, ToIntFunction, DistractorChoice)} with random distractors. */
+  public static List<Doc> build(List<Query> queries, List<Passage> pool, int n, Slots slots, long seed,
+      ToIntFunction<String> tokens) {
+    return build(queries, pool, n, slots, seed, tokens, DistractorChoice.RANDOM);
+  }
 
   /**
    * Builds one document per query.
@@ -115,10 +136,11 @@ public final class PositionSetBuilder {
    * @param n passages per document
    * @param pool distractor pool (other queries' passages)
    * @param tokens document length in tokens (the indexer's tokenizer)
+   * @param choice how distractors are drawn
    * @throws IllegalArgumentException when a query has fewer than {@code n - 1} admissible distractors
    */
   public static List<Doc> build(List<Query> queries, List<Passage> pool, int n, Slots slots, long seed,
-      ToIntFunction<String> tokens) {
+      ToIntFunction<String> tokens, DistractorChoice choice) {
     if (n < 1) {
       throw new IllegalArgumentException("documents need at least 1 passage, got " + n);
     }
@@ -151,7 +173,15 @@ public final class PositionSetBuilder {
         throw new IllegalArgumentException("query " + q.id() + ": only " + admissible.size()
             + " distractors contain none of its answers " + q.answers() + "; " + (n - 1) + " are needed");
       }
-      java.util.Collections.shuffle(admissible, new Random(seed * 31 + q.id().hashCode()));
+      Random random = new Random(seed * 31 + q.id().hashCode());
+      java.util.Collections.shuffle(admissible, random);
+      if (choice == DistractorChoice.LENGTH_MATCHED) {
+        int goldLength = q.gold().block().length();
+        // stable sort: among passages of equal distance the seeded order decides
+        admissible.sort(java.util.Comparator.comparingInt(p -> Math.abs(p.block().length() - goldLength)));
+        admissible = new ArrayList<>(admissible.subList(0, Math.min(admissible.size(), 2 * (n - 1))));
+        java.util.Collections.shuffle(admissible, random);
+      }
       List<Passage> chosen = admissible.subList(0, n - 1);
       StringBuilder text = new StringBuilder();
       List<String> distractors = new ArrayList<>();

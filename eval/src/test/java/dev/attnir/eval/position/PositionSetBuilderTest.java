@@ -120,4 +120,67 @@ class PositionSetBuilderTest {
     var c = PositionSetBuilder.build(queries(20), pool(100), 10, new PositionSetBuilder.Random1(), 6, String::length);
     assertFalse(a.equals(c), "another seed, another set");
   }
+
+  /** Queries whose gold passages and a pool whose passages have widely varying lengths (seeded). */
+  private static List<PositionSetBuilder.Passage> variedPool(int n, java.util.Random r, String prefix) {
+    List<PositionSetBuilder.Passage> p = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      p.add(new PositionSetBuilder.Passage(prefix + i, "T" + i, "x".repeat(150 + r.nextInt(600))));
+    }
+    return p;
+  }
+
+  @Test
+  void lengthMatchedDistractorsAreTheClosestInLengthAndPutSlotKInBinK() {
+    java.util.Random r = new java.util.Random(5);
+    List<PositionSetBuilder.Passage> pool = variedPool(800, r, "d");
+    List<PositionSetBuilder.Passage> golds = variedPool(60, r, "g");
+    List<PositionSetBuilder.Query> qs = new ArrayList<>();
+    for (int i = 0; i < golds.size(); i++) {
+      qs.add(new PositionSetBuilder.Query("q" + i, "question", golds.get(i), List.of("answer" + i)));
+    }
+    java.util.Map<String, Integer> lengthOf = new java.util.HashMap<>();
+    pool.forEach(p -> lengthOf.put(p.id(), p.block().length()));
+    int alignedRandom = 0;
+    int alignedMatched = 0;
+    int total = 0;
+    for (int slot = 0; slot < 20; slot++) {
+      List<PositionSetBuilder.Doc> random = PositionSetBuilder.build(qs, pool, 20, new PositionSetBuilder.Fixed(slot),
+          1, t -> t.length());
+      List<PositionSetBuilder.Doc> matched = PositionSetBuilder.build(qs, pool, 20,
+          new PositionSetBuilder.Fixed(slot), 1, t -> t.length(), PositionSetBuilder.DistractorChoice.LENGTH_MATCHED);
+      for (int i = 0; i < qs.size(); i++) {
+        int gold = qs.get(i).gold().block().length();
+        // an independent ranking of the pool by distance to the gold's length: every chosen distractor is among the
+        // 38 closest (ties at the 38th distance included)
+        List<Integer> distances = pool.stream().map(p -> Math.abs(p.block().length() - gold)).sorted().toList();
+        int limit = distances.get(37);
+        for (String id : matched.get(i).distractors()) {
+          assertTrue(Math.abs(lengthOf.get(id) - gold) <= limit, "distractor " + id + " of " + qs.get(i).id());
+        }
+        alignedRandom += aligned(random.get(i)) ? 1 : 0;
+        alignedMatched += aligned(matched.get(i)) ? 1 : 0;
+        total++;
+      }
+      // paired: the same distractors, in the same order, at every slot
+      assertEquals(PositionSetBuilder.build(qs, pool, 20, new PositionSetBuilder.Fixed(0), 1, t -> t.length(),
+          PositionSetBuilder.DistractorChoice.LENGTH_MATCHED).get(3).distractors(), matched.get(3).distractors());
+    }
+    assertTrue(alignedMatched >= 0.98 * total, "matched: " + alignedMatched + " of " + total);
+    assertTrue(alignedRandom < 0.9 * total, "random lengths should mix bins: " + alignedRandom + " of " + total);
+  }
+
+  private static boolean aligned(PositionSetBuilder.Doc d) {
+    double mid = (d.spanStart() + d.spanEnd()) / 2.0 / d.text().length();
+    return PositionBias.bin(mid) == d.slot();
+  }
+
+  @Test
+  void randomChoiceIsTheDefault() {
+    List<PositionSetBuilder.Doc> a = PositionSetBuilder.build(queries(6), pool(40), 10,
+        new PositionSetBuilder.Stratified(), 2, t -> t.length());
+    List<PositionSetBuilder.Doc> b = PositionSetBuilder.build(queries(6), pool(40), 10,
+        new PositionSetBuilder.Stratified(), 2, t -> t.length(), PositionSetBuilder.DistractorChoice.RANDOM);
+    assertEquals(a, b);
+  }
 }
