@@ -82,14 +82,24 @@ final class PositionSetsCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     NqSplit split = NqSplit.of(NqOpen.read(nq), heldoutFraction, splitSeed);
-    List<NqOpen.Question> eval = split.heldOut();
-    if (queries > 0) {
-      if (queries > eval.size()) {
-        throw new IllegalArgumentException("--queries " + queries + " exceeds the " + eval.size()
-            + " held-out questions");
+    // NQ-open has questions that share a gold passage; a document built for one would hold the other's relevant
+    // passage verbatim while being judged non-relevant to it, so only the first of them is used.
+    List<NqOpen.Question> eval = new ArrayList<>();
+    java.util.Set<String> goldPassages = new java.util.HashSet<>();
+    int sharing = 0;
+    for (NqOpen.Question q : split.heldOut()) {
+      if (!goldPassages.add(NqSplit.passageKey(q))) {
+        sharing++;
+      } else if (queries == 0 || eval.size() < queries) {
+        eval.add(q);
       }
-      eval = eval.subList(0, queries);
     }
+    if (queries > eval.size()) {
+      throw new IllegalArgumentException("--queries " + queries + " exceeds the " + eval.size()
+          + " held-out questions with distinct gold passages");
+    }
+    out.printf(Locale.ROOT, "%d held-out questions share their gold passage with an earlier one and are not used%n",
+        sharing);
     List<PositionSetBuilder.Query> qs = new ArrayList<>();
     for (NqOpen.Question q : eval) {
       if (q.answers().isEmpty()) {

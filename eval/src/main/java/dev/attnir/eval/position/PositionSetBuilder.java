@@ -137,7 +137,8 @@ public final class PositionSetBuilder {
    * @param pool distractor pool (other queries' passages)
    * @param tokens document length in tokens (the indexer's tokenizer)
    * @param choice how distractors are drawn
-   * @throws IllegalArgumentException when a query has fewer than {@code n - 1} admissible distractors
+   * @throws IllegalArgumentException when a query has fewer than {@code n - 1} admissible distractors, or when two
+   *     queries share a relevant passage
    */
   public static List<Doc> build(List<Query> queries, List<Passage> pool, int n, Slots slots, long seed,
       ToIntFunction<String> tokens, DistractorChoice choice) {
@@ -146,14 +147,19 @@ public final class PositionSetBuilder {
     }
     List<Doc> docs = new ArrayList<>(queries.size());
     int[] slotOf = slots.assign(queries.size(), n, seed);
-    Set<String> queryGolds = new HashSet<>();
+    java.util.Map<String, String> queryGolds = new java.util.HashMap<>();
     for (Query q : queries) {
-      queryGolds.add(q.gold().block());
+      String other = queryGolds.putIfAbsent(q.gold().block(), q.id());
+      if (other != null) {
+        // each document must be relevant to exactly one query: the other's document would hold this gold verbatim
+        throw new IllegalArgumentException("queries " + other + " and " + q.id() + " share a relevant passage; "
+            + "keep one of them");
+      }
     }
     List<Passage> candidates = new ArrayList<>();
     List<String> normalized = new ArrayList<>();
     for (Passage p : pool) {
-      if (!queryGolds.contains(p.block())) { // never another evaluated query's relevant passage
+      if (!queryGolds.containsKey(p.block())) { // never another evaluated query's relevant passage
         candidates.add(p);
         normalized.add(normalize(p.block()));
       }

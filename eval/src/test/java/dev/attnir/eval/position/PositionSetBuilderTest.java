@@ -183,4 +183,13 @@ class PositionSetBuilderTest {
         new PositionSetBuilder.Stratified(), 2, t -> t.length(), PositionSetBuilder.DistractorChoice.RANDOM);
     assertEquals(a, b);
   }
+
+  @Test
+  void queriesSharingARelevantPassageAreRefused() {
+    List<PositionSetBuilder.Query> qs = new ArrayList<>(queries(3));
+    qs.add(new PositionSetBuilder.Query("q9", "another question", qs.get(1).gold(), List.of("something")));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PositionSetBuilder.build(qs,
+        pool(40), 5, new PositionSetBuilder.Fixed(0), 1, t -> t.length()));
+    assertTrue(e.getMessage().contains("q1") && e.getMessage().contains("q9"), e.getMessage());
+  }
 }
