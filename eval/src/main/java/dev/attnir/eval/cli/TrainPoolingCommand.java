@@ -114,6 +114,21 @@ final class TrainPoolingCommand implements Callable<Integer> {
   @Mixin
   PassageOptions passages;
 
+  /** The data report without the dev query ids, which belong in the JSON report only. */
+  private static Map<String, Object> withoutIds(Map<String, Object> report) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    report.forEach((k, v) -> {
+      if (v instanceof Map<?, ?> m) {
+        Map<Object, Object> copy = new LinkedHashMap<>(m);
+        copy.remove("devQueryIds");
+        out.put(k, copy);
+      } else {
+        out.put(k, v);
+      }
+    });
+    return out;
+  }
+
   @Override
   public Integer call() throws IOException {
     if (model.none()) {
@@ -174,7 +189,8 @@ final class TrainPoolingCommand implements Callable<Integer> {
             + "Data: %s%n%nBest epoch chosen by: %s. Dev nDCG@10 per dataset, with the native pooling's in the "
             + "first row.%n%n", modelSpec.name(),
         outcome.result().parameters(), firstLayer, outcome.state().config().lastLayer(), layerInput, latents, heads,
-        headDim, ffMult, outcome.result().bestEpoch(), seconds, Corpora.peakRssMiB(), outcome.report(), selectBy));
+        headDim, ffMult, outcome.result().bestEpoch(), seconds, Corpora.peakRssMiB(), withoutIds(outcome.report()),
+        selectBy));
     List<String> names = new ArrayList<>(outcome.nativeDev().keySet());
     md.append("| epoch | mean loss |");
     names.forEach(n -> md.append(" ").append(n).append(" |"));
