@@ -88,8 +88,8 @@ public final class PositionBias {
    * @param queries queries in it
    * @param ndcg10 mean of bin means (per bucket) or of queries (overall)
    * @param psi {@code 1 - min/max} over occupied bins, or NaN with a warning
-   * @param psiLow lower end of the 95% basic bootstrap interval of PSI (clipped to 0)
-   * @param psiHigh upper end of that interval (clipped to 1)
+   * @param psiLow lower end of the 95% basic bootstrap interval of PSI (clipped to [0, 1])
+   * @param psiHigh upper end of that interval (clipped to [0, 1])
    * @param psiNull median PSI when scores are permuted across positions (no position effect)
    * @param psiNullP share of permutations whose PSI reaches the observed one (the p-value of a position effect)
    * @param slope least-squares slope of bin means against bin centres
@@ -216,7 +216,8 @@ public final class PositionBias {
     double[] nul = {Double.NaN, Double.NaN};
     if (bootstrap > 0 && Double.isFinite(psi)) {
       double[] q = bootstrapPsi(items, bootstrap, seed);
-      interval = new double[] {Math.max(0, 2 * psi - q[1]), Math.min(1, 2 * psi - q[0])};
+      // PSI lies in [0, 1]; near 0 the basic interval's ends can fall below it (resampling only adds spread)
+      interval = new double[] {clip01(2 * psi - q[1]), clip01(2 * psi - q[0])};
       nul = permutationNull(items, psi, bootstrap, seed + 1);
     }
     return new Summary(label, items.size(), ndcg, psi, interval[0], interval[1], nul[0], nul[1], slope, pearson,
@@ -358,5 +359,9 @@ public final class PositionBias {
       s += (x - m) * (x - m);
     }
     return s;
+  }
+
+  private static double clip01(double v) {
+    return Math.max(0, Math.min(1, v));
   }
 }

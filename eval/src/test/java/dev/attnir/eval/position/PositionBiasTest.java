@@ -131,4 +131,19 @@ class PositionBiasTest {
         List.of(new PositionBias.Item("q7", 900, 1200, 1000, 10, 1)), 0, 1));
     assertTrue(e.getMessage().contains("q7") && e.getMessage().contains("outside"), e.getMessage());
   }
+
+  @Test
+  void theIntervalStaysInsideZeroToOneWhenPsiIsZero() {
+    List<PositionBias.Item> items = new java.util.ArrayList<>();
+    for (int bin = 0; bin < PositionBias.BINS; bin++) {
+      for (int i = 0; i < 10; i++) {
+        int mid = 25 + 50 * bin;
+        items.add(new PositionBias.Item("q" + i + "@b" + bin, mid - 5, mid + 5, 1000, 2000, i < 5 ? 1.0 : 0.0));
+      }
+    }
+    PositionBias.Summary s = PositionBias.analyze(items, 200, 3).get("all");
+    assertEquals(0.0, s.psi(), 1e-12, "every bin holds five 1s and five 0s");
+    assertEquals(0.0, s.psiLow(), 0.0);
+    assertEquals(0.0, s.psiHigh(), 0.0, "the basic interval 2*PSI - q would be negative here");
+  }
 }
