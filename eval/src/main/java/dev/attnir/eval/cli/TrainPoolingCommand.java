@@ -148,8 +148,8 @@ final class TrainPoolingCommand implements Callable<Integer> {
     }
     PassageSettings settings = passages.settings(modelSpec.name(), modelSpec.maxLength());
     HeadTraining.Settings s = new HeadTraining.Settings(layerInput, firstLayer, latents, heads, headDim, ffMult,
-        devFraction, mineDepth, HeadTraining.Selection.parse(selectBy), new HeadTrainer.Config(epochs, batch, hardNegatives, lr, weightDecay, scale, patience,
-            seed));
+        devFraction, mineDepth, HeadTraining.Selection.parse(selectBy), new HeadTrainer.Config(epochs, batch,
+            hardNegatives, lr, weightDecay, scale, patience, seed));
     long t0 = System.nanoTime();
     HeadTraining.Outcome outcome;
     try (OnnxEncoder encoder = OnnxEncoder.load(modelSpec, model.encoderOptions());

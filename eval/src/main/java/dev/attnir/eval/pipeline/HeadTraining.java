@@ -96,8 +96,8 @@ public final class HeadTraining {
   private HeadTraining() {}
 
   /**
-   * Trains a head. {@code log} receives every evaluated epoch with each dataset's dev nDCG@10; the native pooling's
-   * are in the outcome (and available before training starts through {@link Outcome#nativeDev()}).
+   * Trains a head. {@code log} receives every evaluated epoch (0 = the initial head) with each dataset's dev
+   * nDCG@10; the native pooling's dev nDCG@10 per dataset is in the outcome.
    */
   public static Outcome run(OnnxEncoder encoder, List<Source> sources, PassageSettings passageSettings,
       Settings settings, EmbeddingCache cache, ProgressListener encoding,

@@ -72,6 +72,7 @@ public final class PositionBiasReport {
     m.put("system", r.system());
     m.put("queries", r.items().size());
     m.put("goldOnlyNdcg10", Double.isNaN(r.goldOnlyNdcg10()) ? null : r.goldOnlyNdcg10());
+    m.put("goldOnlyQueries", r.goldOnlyQueries());
     m.put("seconds", r.seconds());
     Map<String, Object> s = new LinkedHashMap<>();
     r.summaries().forEach((k, v) -> s.put(k, summaryJson(v)));

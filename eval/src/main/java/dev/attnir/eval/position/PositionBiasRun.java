@@ -81,10 +81,11 @@ public final class PositionBiasRun {
    * @param items per-query outcomes with their spans
    * @param summaries position-bias statistics per bucket and overall
    * @param goldOnlyNdcg10 nDCG@10 on the gold passages alone (NaN for BM25)
+   * @param goldOnlyQueries queries that reference averages over (0 for BM25)
    * @param seconds wall time
    */
   public record Result(String group, String system, List<PositionBias.Item> items,
-      Map<String, PositionBias.Summary> summaries, double goldOnlyNdcg10, double seconds) {}
+      Map<String, PositionBias.Summary> summaries, double goldOnlyNdcg10, int goldOnlyQueries, double seconds) {}
 
   private PositionBiasRun() {}
 
@@ -116,9 +117,9 @@ public final class PositionBiasRun {
         };
         items.addAll(items(set, ranked));
       }
-      double gold = s.kind() == Kind.BM25 ? Double.NaN : goldOnly(loaded, s, cache);
-      results.add(new Result(group, s.label(), items, PositionBias.analyze(items, bootstrap, seed), gold,
-          (System.nanoTime() - t0) / 1e9));
+      GoldOnly gold = s.kind() == Kind.BM25 ? new GoldOnly(Double.NaN, 0) : goldOnly(loaded, s, cache);
+      results.add(new Result(group, s.label(), items, PositionBias.analyze(items, bootstrap, seed), gold.ndcg10(),
+          gold.queries(), (System.nanoTime() - t0) / 1e9));
     }
     return results;
   }
@@ -237,7 +238,7 @@ public final class PositionBiasRun {
    * of a split design; the per-slot sets of one part share their queries), over that part's gold passages, averaged
    * over all queries.
    */
-  private static double goldOnly(List<Loaded> sets, SystemSpec s, EmbeddingCache cache) {
+  private static GoldOnly goldOnly(List<Loaded> sets, SystemSpec s, EmbeddingCache cache) {
     Map<java.util.Set<String>, Loaded> parts = new LinkedHashMap<>();
     for (Loaded set : sets) {
       parts.putIfAbsent(set.queries().keySet(), set);
@@ -251,8 +252,11 @@ public final class PositionBiasRun {
         count++;
       }
     }
-    return sum / count;
+    return new GoldOnly(sum / count, count);
   }
+
+  /** Mean nDCG@10 on the gold passages alone, and the number of queries it averages over. */
+  private record GoldOnly(double ndcg10, int queries) {}
 
   private static EvaluationResult goldOnly(Loaded set, SystemSpec s, EmbeddingCache cache) {
     OnnxEncoder enc = s.encoder();

@@ -63,6 +63,7 @@ class PositionCliTest {
     for (JsonNode r : results) {
       assertEquals(800, r.get("queries").asInt(), "40 queries at 20 slots");
     }
+    assertEquals(40, results.get(1).get("goldOnlyQueries").asInt(), "the reference covers both parts' queries");
     double goldOnly = results.get(1).get("goldOnlyNdcg10").asDouble();
     assertEquals(goldOnlyByHand(slotSets.get(0), slotSets.get(20)), goldOnly, 1e-9);
   }

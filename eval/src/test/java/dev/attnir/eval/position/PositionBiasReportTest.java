@@ -41,7 +41,7 @@ class PositionBiasReportTest {
             r.nextDouble() < p ? 1.0 : 0.0));
       }
       out.add(new PositionBiasRun.Result("n20", system, items, PositionBias.analyze(items, 200, 1),
-          system.equals("bm25") ? Double.NaN : 0.85, 1.0));
+          system.equals("bm25") ? Double.NaN : 0.85, system.equals("bm25") ? 0 : 40, 1.0));
     }
     return out;
   }
