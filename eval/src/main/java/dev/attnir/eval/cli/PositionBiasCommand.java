@@ -54,8 +54,9 @@ final class PositionBiasCommand implements Callable<Integer> {
   List<String> systems;
 
   @Option(names = "--window", defaultValue = "256/192", split = ",", paramLabel = "LENGTH/STRIDE",
-      description = "Token windows of the passage systems (several allowed; hybrid uses the first). Windows longer "
-          + "than a model's max length are cut to it. Default: ${DEFAULT-VALUE}.")
+      description = "Token windows of the passage systems, one system per entry (hybrid uses the first). An entry may "
+          + "join shapes with '+' (e.g. 128/32+256/64): every shape's windows go into one max-passage index. Windows "
+          + "longer than a model's max length are cut to it. Default: ${DEFAULT-VALUE}.")
   List<String> windows;
 
   @Option(names = "--bootstrap", defaultValue = "1000",
@@ -87,7 +88,7 @@ final class PositionBiasCommand implements Callable<Integer> {
     try {
       List<PositionBiasRun.SystemSpec> specs = new ArrayList<>();
       if (systems.contains("bm25")) {
-        specs.add(new PositionBiasRun.SystemSpec("bm25", PositionBiasRun.Kind.BM25, null, null, 0, 0));
+        specs.add(new PositionBiasRun.SystemSpec("bm25", PositionBiasRun.Kind.BM25, null, null, List.of()));
       }
       for (String m : models) {
         String[] parts = m.split(":", 2);
@@ -98,23 +99,23 @@ final class PositionBiasCommand implements Callable<Integer> {
         String name = modelSpec.name() + " " + pooling.name();
         if (systems.contains("dense-document")) {
           specs.add(new PositionBiasRun.SystemSpec(name + ": whole document", PositionBiasRun.Kind.DENSE_DOCUMENT, enc,
-              pooling, 0, 0));
+              pooling, List.of()));
         }
         if (systems.contains("dense-boundaries")) {
           specs.add(new PositionBiasRun.SystemSpec(name + ": passages at the set's boundaries (reference)",
-              PositionBiasRun.Kind.DENSE_BOUNDARIES, enc, pooling, 0, 0));
+              PositionBiasRun.Kind.DENSE_BOUNDARIES, enc, pooling, List.of()));
         }
         boolean first = true;
         for (String w : windows) {
-          int[] ls = window(w, modelSpec);
-          String label = name + ": passages " + ls[0] + "/" + ls[1];
+          List<PositionBiasRun.Window> shapes = windows(w, modelSpec);
+          String shape = String.join("+", shapes.stream().map(PositionBiasRun.Window::toString).toList());
           if (systems.contains("dense-passages")) {
-            specs.add(new PositionBiasRun.SystemSpec(label, PositionBiasRun.Kind.DENSE_PASSAGES, enc, pooling, ls[0],
-                ls[1]));
+            specs.add(new PositionBiasRun.SystemSpec(name + ": passages " + shape, PositionBiasRun.Kind.DENSE_PASSAGES,
+                enc, pooling, shapes));
           }
           if (first && systems.contains("hybrid")) {
-            specs.add(new PositionBiasRun.SystemSpec(name + ": hybrid (bm25 + passages " + ls[0] + "/" + ls[1] + ")",
-                PositionBiasRun.Kind.HYBRID, enc, pooling, ls[0], ls[1]));
+            specs.add(new PositionBiasRun.SystemSpec(name + ": hybrid (bm25 + passages " + shape + ")",
+                PositionBiasRun.Kind.HYBRID, enc, pooling, shapes));
           }
           first = false;
         }
@@ -166,20 +167,43 @@ final class PositionBiasCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static int[] window(String w, ModelSpec model) {
+  /** One {@code --window} entry: LENGTH/STRIDE, or several joined by '+' (multi-granularity windows). */
+  static List<PositionBiasRun.Window> windows(String entry, ModelSpec model) {
+    List<PositionBiasRun.Window> out = new ArrayList<>();
+    for (String w : entry.split("\\+")) {
+      int[] ls = window(w, entry, model);
+      PositionBiasRun.Window shape = new PositionBiasRun.Window(ls[0], ls[1]);
+      if (out.contains(shape)) {
+        throw new IllegalArgumentException("--window " + entry + ": " + shape + " is listed twice");
+      }
+      out.add(shape);
+    }
+    return out;
+  }
+
+  private static int[] window(String w, String entry, ModelSpec model) {
     String[] p = w.split("/");
     if (p.length != 2) {
-      throw new IllegalArgumentException("--window must be LENGTH/STRIDE, got " + w);
+      throw new IllegalArgumentException("--window must be LENGTH/STRIDE (or several joined by '+'), got " + entry);
     }
-    int length = Integer.parseInt(p[0].trim());
-    int stride = Integer.parseInt(p[1].trim());
+    int length;
+    int stride;
+    try {
+      length = Integer.parseInt(p[0].trim());
+      stride = Integer.parseInt(p[1].trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--window " + entry + ": LENGTH and STRIDE must be whole numbers of tokens");
+    }
+    if (length < 1) {
+      throw new IllegalArgumentException("--window " + entry + ": length must be at least 1 token");
+    }
     int max = model.maxLength() - 2;
     if (length > max) {
       stride = Math.max(1, (int) Math.round(stride * (double) max / length));
       length = max;
     }
     if (stride < 1 || stride > length) {
-      throw new IllegalArgumentException("--window " + w + ": stride must be between 1 and the length");
+      throw new IllegalArgumentException("--window " + entry + ": stride must be between 1 and the length");
     }
     return new int[] {length, stride};
   }

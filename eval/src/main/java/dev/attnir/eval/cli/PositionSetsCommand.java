@@ -51,6 +51,11 @@ final class PositionSetsCommand implements Callable<Integer> {
       description = "Held-out questions used (0 = all). Default: ${DEFAULT-VALUE}.")
   int queries;
 
+  @Option(names = "--skip-queries", defaultValue = "0", paramLabel = "K",
+      description = "Skip the first K usable held-out questions, so that a second set (e.g. one confirming a choice "
+          + "made on a first set of K questions) shares no question with the first. Default: ${DEFAULT-VALUE}.")
+  int skipQueries;
+
   @Option(names = "--heldout-fraction", defaultValue = "0.25",
       description = "Share of questions held out for evaluation; the rest supply distractors (and training data "
           + "elsewhere). Default: ${DEFAULT-VALUE}.")
@@ -84,19 +89,23 @@ final class PositionSetsCommand implements Callable<Integer> {
     NqSplit split = NqSplit.of(NqOpen.read(nq), heldoutFraction, splitSeed);
     // NQ-open has questions that share a gold passage; a document built for one would hold the other's relevant
     // passage verbatim while being judged non-relevant to it, so only the first of them is used.
+    if (skipQueries < 0) {
+      throw new IllegalArgumentException("--skip-queries must be >= 0, got " + skipQueries);
+    }
     List<NqOpen.Question> eval = new ArrayList<>();
     java.util.Set<String> goldPassages = new java.util.HashSet<>();
     int sharing = 0;
+    int usable = 0;
     for (NqOpen.Question q : split.heldOut()) {
       if (!goldPassages.add(NqSplit.passageKey(q))) {
         sharing++;
-      } else if (queries == 0 || eval.size() < queries) {
+      } else if (usable++ >= skipQueries && (queries == 0 || eval.size() < queries)) {
         eval.add(q);
       }
     }
-    if (queries > eval.size()) {
-      throw new IllegalArgumentException("--queries " + queries + " exceeds the " + eval.size()
-          + " held-out questions with distinct gold passages");
+    if (eval.isEmpty() || queries > eval.size()) {
+      throw new IllegalArgumentException("--skip-queries " + skipQueries + " --queries " + queries + " asks for "
+          + "more than the " + usable + " held-out questions with distinct gold passages");
     }
     out.printf(Locale.ROOT, "%d held-out questions share their gold passage with an earlier one and are not used%n",
         sharing);

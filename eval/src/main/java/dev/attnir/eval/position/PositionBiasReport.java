@@ -29,7 +29,8 @@ import org.jfree.data.xy.YIntervalSeries;
 import org.jfree.data.xy.YIntervalSeriesCollection;
 
 /**
- * Writes position-bias results: {@code report.json} with every number, a self-contained {@code report.html} (Chart.js
+ * Writes position-bias results: {@code report.json} with every number (including paired tests between the systems of a
+ * group, see {@link SystemPairs}), {@code queries.tsv} with every query's nDCG@10 per system, a self-contained {@code report.html} (Chart.js
  * inlined from its WebJar: nDCG@10 against relative position per length bucket, one line per system; PSI bars with
  * bootstrap intervals) and PNG images of the same plots drawn with JFreeChart.
  */
@@ -40,6 +41,9 @@ public final class PositionBiasReport {
   private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
       new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
       new Color(0xbcbd22), new Color(0x17becf)};
+
+  /** Sign flips of the paired randomization tests between systems. */
+  static final int PAIR_PERMUTATIONS = 10_000;
 
   private PositionBiasReport() {}
 
@@ -56,13 +60,44 @@ public final class PositionBiasReport {
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("context", context);
       json.put("results", results.stream().map(PositionBiasReport::toJson).toList());
+      json.put("pairs", SystemPairs.compare(results, PAIR_PERMUTATIONS, 1).stream().map(PositionBiasReport::pairJson)
+          .toList());
       JSON.writeValue(dir.resolve("report.json").toFile(), json);
+      writeQueries(dir.resolve("queries.tsv"), results);
       List<String> images = writePngs(dir, results);
       Path html = dir.resolve("report.html");
       Files.writeString(html, html(results, context, images), StandardCharsets.UTF_8);
       return html;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write report to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, Object> pairJson(SystemPairs.Pair p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("group", p.group());
+    m.put("a", p.a());
+    m.put("b", p.b());
+    m.put("queries", p.queries());
+    m.put("meanA", p.meanA());
+    m.put("meanB", p.meanB());
+    m.put("difference", p.difference());
+    m.put("randomizationP", p.randomizationP());
+    return m;
+  }
+
+  /** One row per system and item, so that any other comparison can be made without rerunning. */
+  private static void writeQueries(Path file, List<PositionBiasRun.Result> results) throws IOException {
+    try (var w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      w.write("group\tsystem\tquery\tset\trelative_position\tdoc_tokens\tndcg10\n");
+      for (PositionBiasRun.Result r : results) {
+        for (PositionBias.Item it : r.items()) {
+          int at = it.queryId().lastIndexOf('@');
+          w.write(String.format(Locale.ROOT, "%s\t%s\t%s\t%s\t%.6f\t%d\t%.6f\n", r.group(), r.system(),
+              at < 0 ? it.queryId() : it.queryId().substring(0, at), at < 0 ? "" : it.queryId().substring(at + 1),
+              it.relativePosition(), it.docTokens(), it.ndcg10()));
+        }
+      }
     }
   }
 

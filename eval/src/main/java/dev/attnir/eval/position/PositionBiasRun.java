@@ -67,11 +67,39 @@ public final class PositionBiasRun {
    * @param kind kind
    * @param encoder encoder (dense and hybrid)
    * @param pooling pooling (dense and hybrid)
-   * @param windowLength window length in tokens (passages and hybrid)
-   * @param windowStride window stride in tokens
+   * @param windows token windows (passages and hybrid); with several, every document is cut by each and all windows
+   *     go into one max-passage index (multi-granularity windows); empty for the other kinds
    */
-  public record SystemSpec(String label, Kind kind, OnnxEncoder encoder, Pooling pooling, int windowLength,
-      int windowStride) {}
+  public record SystemSpec(String label, Kind kind, OnnxEncoder encoder, Pooling pooling, List<Window> windows) {
+
+    public SystemSpec {
+      windows = List.copyOf(windows);
+      if ((kind == Kind.DENSE_PASSAGES || kind == Kind.HYBRID) && windows.isEmpty()) {
+        throw new IllegalArgumentException(label + ": a passage system needs at least one window");
+      }
+    }
+  }
+
+  /**
+   * A token window shape.
+   *
+   * @param length tokens per window
+   * @param stride tokens between window starts
+   */
+  public record Window(int length, int stride) {
+
+    public Window {
+      if (length < 1 || stride < 1 || stride > length) {
+        throw new IllegalArgumentException("window " + length + "/" + stride + ": need length >= 1 and "
+            + "1 <= stride <= length");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return length + "/" + stride;
+    }
+  }
 
   /**
    * A system's outcome on a group.
@@ -191,16 +219,31 @@ public final class PositionBiasRun {
     }
   }
 
-  private static Map<String, List<ScoredDoc>> dense(Loaded set, SystemSpec s, EmbeddingCache cache, boolean windows,
+  static Map<String, List<ScoredDoc>> dense(Loaded set, SystemSpec s, EmbeddingCache cache, boolean windows,
       ProgressListener progress) {
     OnnxEncoder enc = s.encoder();
-    PassageSettings settings = windows
-        ? new PassageSettings(PassageSettings.Mode.WINDOW, s.windowLength(), s.windowStride(), false, enc.spec().name())
-        : new PassageSettings(PassageSettings.Mode.DOCUMENT, 0, 0, false, enc.spec().name());
-    PassageSplitter splitter = new PassageSplitter(settings, enc.tokenizer()::contentTokenSpans);
+    List<PassageSplitter> splitters = new ArrayList<>();
+    if (windows) {
+      for (Window w : s.windows()) {
+        splitters.add(new PassageSplitter(new PassageSettings(PassageSettings.Mode.WINDOW, w.length(), w.stride(),
+            false, enc.spec().name()), enc.tokenizer()::contentTokenSpans));
+      }
+    } else {
+      splitters.add(new PassageSplitter(new PassageSettings(PassageSettings.Mode.DOCUMENT, 0, 0, false,
+          enc.spec().name()), enc.tokenizer()::contentTokenSpans));
+    }
     List<Passage> passages = new ArrayList<>();
     for (Document d : set.docs()) {
-      passages.addAll(s.kind() == Kind.DENSE_BOUNDARIES ? atBlankLines(d) : splitter.split(d));
+      if (s.kind() == Kind.DENSE_BOUNDARIES) {
+        passages.addAll(atBlankLines(d));
+        continue;
+      }
+      int ordinal = 0;
+      for (PassageSplitter splitter : splitters) {
+        for (Passage p : splitter.split(d)) {
+          passages.add(new Passage(p.docId(), ordinal++, p.start(), p.end(), p.contents()));
+        }
+      }
     }
     float[][] docVectors = normalized(enc, cache.embed(enc, List.of(s.pooling()),
         passages.stream().map(Passage::contents).toList(), enc.spec().passagePrefix(), progress).get(0));

@@ -68,6 +68,29 @@ class PositionCliTest {
     assertEquals(goldOnlyByHand(slotSets.get(0), slotSets.get(20)), goldOnly, 1e-9);
   }
 
+  @Test
+  void skippedQueriesGiveADisjointSetAndTooManyAreRefused(@TempDir Path dir) throws Exception {
+    Path nq = SharedData.require("data/nq-open/nq-open-oracle.jsonl.gz");
+    java.util.Set<String> first = queryIds(dir.resolve("first"), nq, "0");
+    java.util.Set<String> second = queryIds(dir.resolve("second"), nq, "10");
+    assertEquals(10, first.size());
+    assertEquals(10, second.size());
+    assertTrue(java.util.Collections.disjoint(first, second), first + " vs " + second);
+    Cli tooMany = Cli.run("position-sets", "--nq", nq.toString(), "--output", dir.resolve("x").toString(),
+        "--passages", "5", "--slots", "0", "--queries", "10", "--skip-queries", "100000");
+    assertEquals(AttnirCli.EXIT_USAGE, tooMany.code(), tooMany.out());
+    assertTrue(tooMany.err().contains("--skip-queries 100000"), tooMany.err());
+  }
+
+  private static java.util.Set<String> queryIds(Path out, Path nq, String skip) throws Exception {
+    Cli built = Cli.run("position-sets", "--nq", nq.toString(), "--output", out.toString(), "--passages", "5",
+        "--slots", "0", "--queries", "10", "--skip-queries", skip);
+    assertEquals(0, built.code(), built.err());
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    PositionSets.read(out.resolve("n5")).forEach(p -> ids.add(p.queryId()));
+    return ids;
+  }
+
   /** Mean nDCG@10 over both parts' queries, each part's corpus being its own gold passages. */
   private static double goldOnlyByHand(Path... parts) throws Exception {
     double sum = 0;

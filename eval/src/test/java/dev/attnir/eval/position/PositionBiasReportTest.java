@@ -54,6 +54,13 @@ class PositionBiasReportTest {
     JsonNode whole = json.get("results").get(1).get("summaries").get("all");
     assertTrue(whole.get("psi").asDouble() > 0.5, "the whole-document system is built position-sensitive");
     assertTrue(whole.get("slope").asDouble() < 0);
+    assertEquals(3, json.get("pairs").size(), "each pair of the three systems once");
+    JsonNode wholeVsPassages = json.get("pairs").get(2);
+    assertEquals("dense (whole document)", wholeVsPassages.get("a").asText());
+    assertEquals(400, wholeVsPassages.get("queries").asInt());
+    List<String> rows = Files.readAllLines(dir.resolve("queries.tsv"));
+    assertEquals(1 + 3 * 400, rows.size(), "a header and one row per system and item");
+    assertEquals("n20\tbm25\tq0\t", rows.get(1).substring(0, rows.get(1).indexOf("\tq0\t") + 4));
     for (String png : List.of("position-n20-q4-1536.png", "psi-n20.png")) {
       BufferedImage img = ImageIO.read(dir.resolve(png).toFile());
       assertTrue(colors(img, 0, 0, img.getWidth(), img.getHeight()) > 10, png + " is drawn");
