@@ -53,7 +53,7 @@ final class PositionBiasCommand implements Callable<Integer> {
           + "passages the set was built from, cut at its blank lines, max-passage). Default: ${DEFAULT-VALUE}.")
   List<String> systems;
 
-  @Option(names = "--window", defaultValue = "256/192", split = ",", paramLabel = "LENGTH/STRIDE",
+  @Option(names = "--window", defaultValue = "64/16", split = ",", paramLabel = "LENGTH/STRIDE",
       description = "Token windows of the passage systems, one system per entry (hybrid uses the first). An entry may "
           + "join shapes with '+' (e.g. 128/32+256/64): every shape's windows go into one max-passage index. Windows "
           + "longer than a model's max length are cut to it. Default: ${DEFAULT-VALUE}.")
