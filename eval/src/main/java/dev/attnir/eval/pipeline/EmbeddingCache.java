@@ -37,7 +37,8 @@ import java.util.TreeMap;
  * once.
  *
  * <p>One append-only file per (model, pooling): records of a 32-byte input digest and the vector. A torn last record
- * (a crash mid-write) is cut off when the file is opened.
+ * (a crash mid-write) is cut off when the file is opened. A file is read once per instance and then kept in memory;
+ * vectors another process appends later are not seen by this instance (it encodes and appends them again).
  */
 public final class EmbeddingCache {
 
@@ -47,6 +48,12 @@ public final class EmbeddingCache {
   private static final int TOKENIZE_CHUNK = 4096;
 
   private final Path root;
+
+  /**
+   * Namespaces read so far, by file name. A namespace file is read once per instance: re-reading it on every call
+   * cost seconds per call once a file held hundreds of thousands of vectors (one call per set and system).
+   */
+  private final Map<String, Namespace> loaded = new HashMap<>();
 
   public EmbeddingCache(Path root) {
     this.root = root;
@@ -131,12 +138,18 @@ public final class EmbeddingCache {
         .append(pooling.name()).append('\n').append(KEY_SCHEME).append('\n');
     new TreeMap<>(pooling.parameters()).forEach((k, v) -> id.append(k).append('=').append(v).append('\n'));
     String name = Digests.sha256(id.toString().getBytes(StandardCharsets.UTF_8));
+    Namespace known = loaded.get(name);
+    if (known != null) {
+      return known;
+    }
     int dims = pooling.dimension(encoder.hiddenSize());
     try {
       Files.createDirectories(root);
       Path file = root.resolve(name + ".vec");
       Files.writeString(root.resolve(name + ".txt"), encoder.spec().name() + "\n" + id);
-      return new Namespace(file, dims);
+      Namespace ns = new Namespace(file, dims);
+      loaded.put(name, ns);
+      return ns;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open embedding cache in " + root + ": " + e.getMessage(), e);
     }

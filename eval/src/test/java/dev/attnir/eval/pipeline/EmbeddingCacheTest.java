@@ -106,6 +106,25 @@ class EmbeddingCacheTest {
   }
 
   @Test
+  void aFileIsReadOncePerInstance(@TempDir Path dir) throws Exception {
+    EmbeddingCache cache = new EmbeddingCache(dir);
+    List<String> texts = List.of("harbor village", "mountain pass");
+    float[][] first = cache.embed(encoder, List.of(mean), texts, "", ProgressListener.none()).get(0);
+    try (var files = java.nio.file.Files.list(dir)) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".vec")).toList()) {
+        java.nio.file.Files.delete(f);
+      }
+    }
+    Counting same = new Counting();
+    float[][] again = cache.embed(encoder, List.of(mean), texts, "", same).get(0);
+    assertEquals(0, same.expected, "the instance serves what it read or wrote from memory");
+    assertArrayEquals(first[1], again[1]);
+    Counting fresh = new Counting();
+    new EmbeddingCache(dir).embed(encoder, List.of(mean), texts, "", fresh);
+    assertEquals(2, fresh.expected, "a new instance reads the (now empty) directory");
+  }
+
+  @Test
   void keysAreStableAndDistinguishInputs() {
     List<String> texts = new ArrayList<>(List.of("one text", "one text", "another text"));
     List<String> keys = EmbeddingCache.inputKeys(encoder, texts, "");
