@@ -170,7 +170,7 @@ final class PositionBiasCommand implements Callable<Integer> {
   /** One {@code --window} entry: LENGTH/STRIDE, or several joined by '+' (multi-granularity windows). */
   static List<PositionBiasRun.Window> windows(String entry, ModelSpec model) {
     List<PositionBiasRun.Window> out = new ArrayList<>();
-    for (String w : entry.split("\\+")) {
+    for (String w : entry.split("\\+", -1)) {
       int[] ls = window(w, entry, model);
       PositionBiasRun.Window shape = new PositionBiasRun.Window(ls[0], ls[1]);
       if (out.contains(shape)) {

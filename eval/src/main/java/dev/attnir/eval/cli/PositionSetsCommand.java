@@ -87,11 +87,11 @@ final class PositionSetsCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     NqSplit split = NqSplit.of(NqOpen.read(nq), heldoutFraction, splitSeed);
-    // NQ-open has questions that share a gold passage; a document built for one would hold the other's relevant
-    // passage verbatim while being judged non-relevant to it, so only the first of them is used.
     if (skipQueries < 0) {
       throw new IllegalArgumentException("--skip-queries must be >= 0, got " + skipQueries);
     }
+    // NQ-open has questions that share a gold passage; a document built for one would hold the other's relevant
+    // passage verbatim while being judged non-relevant to it, so only the first of them is used.
     List<NqOpen.Question> eval = new ArrayList<>();
     java.util.Set<String> goldPassages = new java.util.HashSet<>();
     int sharing = 0;

@@ -55,7 +55,7 @@ public final class PositionBias {
   /**
    * One query's outcome.
    *
-   * @param queryId query id
+   * @param queryId query id; {@code query@set} when the query was placed in several sets
    * @param spanStart relevant span start, characters
    * @param spanEnd relevant span end, characters (exclusive)
    * @param docChars document length, characters
@@ -63,6 +63,21 @@ public final class PositionBias {
    * @param ndcg10 the query's nDCG@10
    */
   public record Item(String queryId, int spanStart, int spanEnd, int docChars, int docTokens, double ndcg10) {
+
+    /** Separates the query from the set in {@link #queryId} when a query was placed in several sets. */
+    public static final char SET_SEPARATOR = '@';
+
+    /** The query alone: {@link #queryId} up to {@link #SET_SEPARATOR}. */
+    public String query() {
+      int at = queryId.lastIndexOf(SET_SEPARATOR);
+      return at < 0 ? queryId : queryId.substring(0, at);
+    }
+
+    /** The set the query was placed in, or "" when {@link #queryId} names none. */
+    public String set() {
+      int at = queryId.lastIndexOf(SET_SEPARATOR);
+      return at < 0 ? "" : queryId.substring(at + 1);
+    }
 
     /** Relative position of the span's midpoint, clipped to [0, 1]. */
     public double relativePosition() {
@@ -285,9 +300,7 @@ public final class PositionBias {
   private static double[] permutationNull(List<Item> items, double observed, int permutations, long seed) {
     Map<String, List<Integer>> groups = new LinkedHashMap<>();
     for (int i = 0; i < items.size(); i++) {
-      String id = items.get(i).queryId();
-      int at = id.indexOf('@');
-      groups.computeIfAbsent(at < 0 ? "" : id.substring(0, at), k -> new ArrayList<>()).add(i);
+      groups.computeIfAbsent(items.get(i).query(), k -> new ArrayList<>()).add(i);
     }
     boolean withinQuery = groups.size() > 1 && groups.values().stream().anyMatch(g -> g.size() > 1);
     List<List<Integer>> blocks = withinQuery ? new ArrayList<>(groups.values())

@@ -30,9 +30,9 @@ import org.jfree.data.xy.YIntervalSeriesCollection;
 
 /**
  * Writes position-bias results: {@code report.json} with every number (including paired tests between the systems of a
- * group, see {@link SystemPairs}), {@code queries.tsv} with every query's nDCG@10 per system, a self-contained {@code report.html} (Chart.js
- * inlined from its WebJar: nDCG@10 against relative position per length bucket, one line per system; PSI bars with
- * bootstrap intervals) and PNG images of the same plots drawn with JFreeChart.
+ * group, see {@link SystemPairs}), {@code queries.tsv} with every query's nDCG@10 per system, a self-contained
+ * {@code report.html} (Chart.js inlined from its WebJar: nDCG@10 against relative position per length bucket, one
+ * line per system; PSI bars with bootstrap intervals) and PNG images of the same plots drawn with JFreeChart.
  */
 public final class PositionBiasReport {
 
@@ -92,10 +92,8 @@ public final class PositionBiasReport {
       w.write("group\tsystem\tquery\tset\trelative_position\tdoc_tokens\tndcg10\n");
       for (PositionBiasRun.Result r : results) {
         for (PositionBias.Item it : r.items()) {
-          int at = it.queryId().lastIndexOf('@');
-          w.write(String.format(Locale.ROOT, "%s\t%s\t%s\t%s\t%.6f\t%d\t%.6f\n", r.group(), r.system(),
-              at < 0 ? it.queryId() : it.queryId().substring(0, at), at < 0 ? "" : it.queryId().substring(at + 1),
-              it.relativePosition(), it.docTokens(), it.ndcg10()));
+          w.write(String.format(Locale.ROOT, "%s\t%s\t%s\t%s\t%.6f\t%d\t%.6f\n", r.group(), r.system(), it.query(),
+              it.set(), it.relativePosition(), it.docTokens(), it.ndcg10()));
         }
       }
     }

@@ -192,8 +192,8 @@ public final class PositionBiasRun {
     List<PositionBias.Item> items = new ArrayList<>();
     for (String q : r.queries()) {
       PositionSets.Position p = set.positionByQuery().get(q);
-      items.add(new PositionBias.Item(q + "@" + set.dir().getFileName(), p.spanStart(), p.spanEnd(), p.chars(),
-          p.tokens(), r.value("nDCG@10", q)));
+      items.add(new PositionBias.Item(q + PositionBias.Item.SET_SEPARATOR + set.dir().getFileName(), p.spanStart(),
+          p.spanEnd(), p.chars(), p.tokens(), r.value("nDCG@10", q)));
     }
     return items;
   }

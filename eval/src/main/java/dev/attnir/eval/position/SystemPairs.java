@@ -68,15 +68,12 @@ public final class SystemPairs {
   }
 
   /**
-   * Mean nDCG@10 per query over the sets it was placed in; an item's id is {@code query@set}, sorted by query so two
-   * systems' arrays align.
+   * Mean nDCG@10 per query over the sets it was placed in, sorted by query so two systems' arrays align.
    */
   static Map<String, Double> perQuery(List<PositionBias.Item> items) {
     Map<String, double[]> sums = new TreeMap<>();
     for (PositionBias.Item it : items) {
-      int at = it.queryId().lastIndexOf('@');
-      String q = at < 0 ? it.queryId() : it.queryId().substring(0, at);
-      double[] s = sums.computeIfAbsent(q, k -> new double[2]);
+      double[] s = sums.computeIfAbsent(it.query(), k -> new double[2]);
       s[0] += it.ndcg10();
       s[1]++;
     }
