@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/env.sh"
 cd "$root"
-if [ ! -d benchmarks/target/lib ] || [ -n "$(find benchmarks/src encoders/src/main indexer/src/main eval/src/main -newer benchmarks/target/attnir-benchmarks-0.1.0-SNAPSHOT.jar -type f 2>/dev/null | head -1)" ]; then
+if [ ! -d benchmarks/target/lib ] || [ -n "$(find benchmarks/src core/src/main encoders/src/main indexer/src/main eval/src/main experiments/src/main cli/src/main -newer benchmarks/target/attnir-benchmarks-0.1.0-SNAPSHOT.jar -type f 2>/dev/null | head -1)" ]; then
   mvn -q -B -Dstyle.color=never -DskipTests -pl benchmarks -am install >&2
 fi
 harness=$1

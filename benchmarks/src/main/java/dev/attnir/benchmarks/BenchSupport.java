@@ -6,7 +6,7 @@ import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.TextTokenizer;
 import dev.attnir.eval.data.CorpusReader;
-import dev.attnir.indexer.Document;
+import dev.attnir.core.Document;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;
@@ -81,12 +81,12 @@ final class BenchSupport {
 
   /** Peak resident set size of this process in MiB. */
   static double peakRssMiB() {
-    return dev.attnir.eval.pipeline.Corpora.peakRssMiB();
+    return dev.attnir.cli.Machine.peakRssMiB();
   }
 
   /** Whether Lucene uses the Panama vector API here, as Lucene itself reports it. */
   static String simd() {
-    return dev.attnir.eval.cli.SimdStatus.describe();
+    return dev.attnir.cli.SimdStatus.describe();
   }
 
   /** What the numbers were measured on. */

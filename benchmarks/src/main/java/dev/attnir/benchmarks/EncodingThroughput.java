@@ -8,7 +8,7 @@ import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
-import dev.attnir.encoders.ProgressListener;
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.TokenizedText;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;

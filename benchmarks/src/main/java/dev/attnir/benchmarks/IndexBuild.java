@@ -1,6 +1,6 @@
 package dev.attnir.benchmarks;
 
-import dev.attnir.eval.cli.AttnirCli;
+import dev.attnir.cli.AttnirCli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

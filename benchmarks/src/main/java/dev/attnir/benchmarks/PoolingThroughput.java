@@ -6,7 +6,7 @@ import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
-import dev.attnir.encoders.ProgressListener;
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.TensorRequest;
 import dev.attnir.encoders.pooling.ClsPooling;
 import dev.attnir.encoders.pooling.DittoPooling;

@@ -1,5 +1,7 @@
 package dev.attnir.encoders;
 
+import dev.attnir.core.ProgressListener;
+
 import dev.attnir.encoders.pooling.Poolings;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +10,7 @@ import java.util.List;
  * Texts to vectors: prefix, tokenize, encode ({@link OnnxEncoder}), pool ({@link Pooling}), optionally L2-normalise.
  * Queries and passages differ only in the prefix the model was trained with.
  */
-public final class Embedder implements AutoCloseable {
+public final class Embedder implements QueryEmbedder, AutoCloseable {
 
   private static final String PROBE = "A probe sentence checks the pooling when the embedder is created.";
 
@@ -98,10 +100,19 @@ public final class Embedder implements AutoCloseable {
   }
 
   /** What determines this embedder's vectors; stored by indexes and compared at query time. */
+  @Override
   public EmbeddingIdentity identity() {
+    return identity(encoder, pooling, normalize);
+  }
+
+  /**
+   * The identity of vectors made by {@code pooling} on {@code encoder}'s outputs (L2-normalised or not) with the
+   * model's prefixes and max length, whether or not an embedder makes them (experiments pool cached outputs).
+   */
+  public static EmbeddingIdentity identity(OnnxEncoder encoder, Pooling pooling, boolean normalize) {
     ModelSpec s = encoder.spec();
     return new EmbeddingIdentity(s.name(), encoder.fingerprint(), pooling.name(), pooling.parameters(), normalize,
-        s.maxLength(), s.queryPrefix(), s.passagePrefix(), s.similarity(), dimension());
+        s.maxLength(), s.queryPrefix(), s.passagePrefix(), s.similarity(), pooling.dimension(encoder.hiddenSize()));
   }
 
   /** Report of the most recent call (texts, tokens, truncations). */
@@ -110,11 +121,13 @@ public final class Embedder implements AutoCloseable {
   }
 
   /** Embeds queries (with the model's query prefix). */
+  @Override
   public float[][] embedQueries(List<String> queries) {
     return embed(queries, encoder.spec().queryPrefix(), ProgressListener.none());
   }
 
   /** Embeds one query. */
+  @Override
   public float[] embedQuery(String query) {
     return embedQueries(List.of(query))[0];
   }
@@ -169,6 +182,19 @@ public final class Embedder implements AutoCloseable {
         }
       }
     }, progress);
+  }
+
+  /**
+   * Unit-length copies of raw pooled vectors, as an embedder that normalises would have returned them (experiments
+   * pool once, cache the raw vectors, and normalise here).
+   */
+  public static float[][] l2Normalized(float[][] raw) {
+    float[][] out = new float[raw.length][];
+    for (int i = 0; i < raw.length; i++) {
+      out[i] = raw[i].clone();
+      l2Normalize(out[i]);
+    }
+    return out;
   }
 
   /** Scales {@code v} to unit length in place (a zero vector stays zero). */

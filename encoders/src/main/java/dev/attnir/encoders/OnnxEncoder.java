@@ -1,5 +1,7 @@
 package dev.attnir.encoders;
 
+import dev.attnir.core.ProgressListener;
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;

@@ -1,5 +1,7 @@
 package dev.attnir.encoders;
 
+import dev.attnir.core.ProgressListener;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,8 +1,11 @@
 package dev.attnir.indexer;
 
+import dev.attnir.core.Document;
+
 import dev.attnir.encoders.Embedder;
+import dev.attnir.encoders.EmbeddingIdentity;
 import dev.attnir.encoders.EncodingReport;
-import dev.attnir.encoders.ProgressListener;
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.StatefulPooling;
 import dev.attnir.indexer.analysis.Analyzers;
 import dev.attnir.indexer.search.LuceneVectors;
@@ -55,26 +58,26 @@ public final class PassageIndexWriter implements AutoCloseable {
     OVERWRITE
   }
 
-  private final Path path;
+  private final String where;
   private final Directory directory;
   private final IndexWriter writer;
-  private final PassageSplitter splitter;
-  private final Embedder embedder;
+  private final PassageEncoder encoder;
   private final VectorSimilarityFunction similarity;
   private IndexManifest manifest;
   /** False only for indexes built before hits were read from doc values (a field cannot gain doc values later). */
   private boolean hitDocValues;
   private EncodingReport encoding = EncodingReport.empty();
 
-  private PassageIndexWriter(Path path, Directory directory, IndexWriter writer, PassageSplitter splitter,
-      Embedder embedder, IndexManifest manifest) {
-    this.path = path;
+  private boolean ownsDirectory;
+
+  private PassageIndexWriter(String where, Directory directory, IndexWriter writer, PassageEncoder encoder,
+      IndexManifest manifest) {
+    this.where = where;
     this.directory = directory;
     this.writer = writer;
-    this.splitter = splitter;
-    this.embedder = embedder;
+    this.encoder = encoder;
     this.manifest = manifest;
-    this.similarity = embedder == null ? null : LuceneVectors.function(embedder.identity());
+    this.similarity = manifest.hasVectors() ? LuceneVectors.function(manifest.embedding()) : null;
   }
 
   /**
@@ -87,17 +90,59 @@ public final class PassageIndexWriter implements AutoCloseable {
    */
   public static PassageIndexWriter open(Path path, String analyzer, PassageSplitter splitter, Embedder embedder,
       Mode mode) {
-    IndexManifest requested = IndexManifest.create(analyzer, splitter.settings(),
-        embedder == null ? null : embedder.identity());
+    return open(path, analyzer, new PassageEncoder(splitter, embedder), mode);
+  }
+
+  /**
+   * Opens (creating if needed) the index at {@code path}, with the passage encoder documents are added through.
+   *
+   * @throws IndexException when the index is locked by another writer, corrupt, or was built differently
+   */
+  public static PassageIndexWriter open(Path path, String analyzer, PassageEncoder encoder, Mode mode) {
     Directory dir = null;
     try {
       Files.createDirectories(path);
       dir = FSDirectory.open(path);
-      IndexManifest existing = mode == Mode.OVERWRITE ? null : readManifest(dir, path);
+      PassageIndexWriter w = open(dir, "index at " + path, analyzer, encoder.settings(), encoder.identity(), encoder,
+          mode);
+      w.ownsDirectory = true;
+      if (encoder.embedder() != null && encoder.embedder().pooling() instanceof StatefulPooling stateful) {
+        // written (and synced) while the writer holds the lock, before any commit can reference it
+        try {
+          PoolingStateFiles.write(path, stateful.state());
+        } catch (RuntimeException e) {
+          w.close();
+          throw e;
+        }
+      }
+      return w;
+    } catch (IOException e) {
+      closeQuietly(dir);
+      throw new UncheckedIOException("cannot open index at " + path + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(dir);
+      throw e;
+    }
+  }
+
+  /**
+   * Opens a writer on any Lucene directory (e.g. a {@code ByteBuffersDirectory} for an index held in memory); the
+   * caller keeps the directory and closes it (a failure to open closes it, though). Documents are added as already encoded passages
+   * ({@link #write(List, float[][])}), or through {@code encoder} when one is given.
+   *
+   * @param where how messages name the index, e.g. "index at /path"
+   * @param identity the embedding identity of the vectors, or null for BM25 only
+   * @param encoder the passage encoder of {@link #add}, or null when passages come encoded
+   */
+  public static PassageIndexWriter open(Directory dir, String where, String analyzer, PassageSettings settings,
+      EmbeddingIdentity identity, PassageEncoder encoder, Mode mode) {
+    IndexManifest requested = IndexManifest.create(analyzer, settings, identity);
+    try {
+      IndexManifest existing = mode == Mode.OVERWRITE ? null : readManifest(dir, where);
       if (existing != null) {
         List<String> differences = existing.buildDifferences(requested);
         if (!differences.isEmpty()) {
-          throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + path
+          throw new IndexException(IndexException.Reason.INCOMPATIBLE, where
               + " was built differently; it was not modified. Differences: " + String.join("; ", differences)
               + ". Use a new directory, or overwrite it explicitly.");
         }
@@ -113,39 +158,48 @@ public final class PassageIndexWriter implements AutoCloseable {
       try {
         writer = new IndexWriter(dir, config);
       } catch (LockObtainFailedException e) {
-        throw new IndexException(IndexException.Reason.LOCKED, "index at " + path
+        throw new IndexException(IndexException.Reason.LOCKED, where
             + " is locked by another writer (write.lock is held); it was not modified. Wait for that writer to "
             + "finish; remove write.lock only if no process is using the index.", e);
       }
-      if (embedder != null && embedder.pooling() instanceof StatefulPooling stateful) {
-        PoolingStateFiles.write(path, stateful.state());
-      }
-      PassageIndexWriter w = new PassageIndexWriter(path, dir, writer, splitter, embedder, requested);
+      PassageIndexWriter w = new PassageIndexWriter(where, dir, writer, encoder, requested);
       w.hitDocValues = hasHitDocValuesOrEmpty(writer);
       return w;
-    } catch (IndexException | IllegalArgumentException e) {
-      closeQuietly(dir);
-      throw e;
     } catch (CorruptIndexException | IndexFormatTooOldException | IndexFormatTooNewException
         | NoSuchFileException | java.io.EOFException e) {
       closeQuietly(dir);
-      throw new IndexException(IndexException.Reason.CORRUPT, "index at " + path + " is corrupt or unreadable ("
+      throw new IndexException(IndexException.Reason.CORRUPT, where + " is corrupt or unreadable ("
           + e.getMessage() + "); it was not modified", e);
     } catch (IOException e) {
       closeQuietly(dir);
-      throw new UncheckedIOException("cannot open index at " + path + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot open " + where + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(dir);
+      throw e;
+    }
+  }
+
+  /** Whether {@code dir} holds a Lucene commit (an index, attnir's or not). */
+  public static boolean indexExists(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (var s = Files.list(dir)) {
+      return s.anyMatch(p -> p.getFileName().toString().startsWith("segments_"));
+    } catch (IOException e) {
+      return false;
     }
   }
 
   /** The manifest of the last commit at {@code dir}, or null when there is no index. */
-  static IndexManifest readManifest(Directory dir, Path path) throws IOException {
+  static IndexManifest readManifest(Directory dir, String where) throws IOException {
     if (!DirectoryReader.indexExists(dir)) {
       return null;
     }
     SegmentInfos infos = SegmentInfos.readLatestCommit(dir);
     String json = infos.getUserData().get(IndexManifest.COMMIT_KEY);
     if (json == null) {
-      throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + path
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, where
           + " is a Lucene index without an attnir manifest; it was not modified");
     }
     return IndexManifest.fromJson(json);
@@ -161,9 +215,6 @@ public final class PassageIndexWriter implements AutoCloseable {
     }
   }
 
-  public Path path() {
-    return path;
-  }
 
   /** The manifest as the next commit will write it. */
   public IndexManifest manifest() {
@@ -182,39 +233,55 @@ public final class PassageIndexWriter implements AutoCloseable {
    * @return the number of passages written
    */
   public int add(List<Document> documents, ProgressListener passageProgress) {
-    Map<String, List<Passage>> byDoc = new LinkedHashMap<>();
-    List<Passage> all = new ArrayList<>();
-    for (Document d : documents) {
-      List<Passage> ps = splitter.split(d);
-      byDoc.put(d.id(), ps); // a repeated id within one call: the later document wins, as across calls
+    if (encoder == null) {
+      throw new IllegalStateException(where + " was opened for encoded passages; add them with write()");
     }
-    byDoc.values().forEach(all::addAll);
-    passageProgress.expect(all.size());
-    float[][] vectors = null;
-    if (embedder != null) {
-      List<String> contents = new ArrayList<>(all.size());
-      for (Passage p : all) {
-        contents.add(p.contents());
-      }
-      vectors = embedder.embedPassages(contents, passageProgress);
-      encoding = encoding.plus(embedder.lastReport());
-    } else {
-      passageProgress.advance(all.size());
+    PassageEncoder.Encoded encoded = encoder.encode(documents, passageProgress);
+    encoding = encoding.plus(encoded.encoding());
+    write(encoded.passages(), encoded.vectors());
+    return encoded.passages().size();
+  }
+
+  /**
+   * The sink: writes encoded passages, each document's passages replacing whatever the index holds for it. A
+   * document's passages must be consecutive. Not visible until {@link #commit()}.
+   *
+   * @param vectors one vector per passage (in the index's embedding space), or null for a BM25-only index
+   */
+  public void write(List<Passage> passages, float[][] vectors) {
+    if ((vectors != null) != manifest.hasVectors()) {
+      throw new IllegalArgumentException(where + (manifest.hasVectors() ? " needs a vector per passage"
+          : " has no vectors (BM25 only) but vectors were given"));
     }
-    int i = 0;
+    if (vectors != null && vectors.length != passages.size()) {
+      throw new IllegalArgumentException(passages.size() + " passages but " + vectors.length + " vectors");
+    }
     try {
-      for (Map.Entry<String, List<Passage>> e : byDoc.entrySet()) {
-        List<org.apache.lucene.document.Document> luceneDocs = new ArrayList<>();
-        for (Passage p : e.getValue()) {
-          luceneDocs.add(toLucene(p, vectors == null ? null : vectors[i]));
-          i++;
+      java.util.Set<String> written = new java.util.HashSet<>();
+      int from = 0;
+      while (from < passages.size()) {
+        String docId = passages.get(from).docId();
+        if (!written.add(docId)) {
+          // a second group would replace the first one's passages (updates are by document id)
+          throw new IllegalArgumentException("the passages of document " + docId + " are not consecutive");
         }
-        writer.updateDocuments(new Term(IndexFields.DOC_ID, e.getKey()), luceneDocs);
+        int to = from;
+        List<org.apache.lucene.document.Document> luceneDocs = new ArrayList<>();
+        while (to < passages.size() && passages.get(to).docId().equals(docId)) {
+          float[] v = vectors == null ? null : vectors[to];
+          if (v != null && v.length != manifest.embedding().dimension()) {
+            throw new IllegalArgumentException("passage " + to + " of document " + docId + " has a vector of "
+                + v.length + " dimensions; " + where + " has " + manifest.embedding().dimension());
+          }
+          luceneDocs.add(toLucene(passages.get(to), v));
+          to++;
+        }
+        writer.updateDocuments(new Term(IndexFields.DOC_ID, docId), luceneDocs);
+        from = to;
       }
     } catch (IOException ex) {
-      throw new UncheckedIOException("writing to index at " + path + " failed: " + ex.getMessage(), ex);
+      throw new UncheckedIOException("writing to " + where + " failed: " + ex.getMessage(), ex);
     }
-    return all.size();
   }
 
   private static boolean hasHitDocValuesOrEmpty(IndexWriter writer) throws IOException {
@@ -269,7 +336,7 @@ public final class PassageIndexWriter implements AutoCloseable {
       writer.commit();
       return manifest;
     } catch (IOException e) {
-      throw new UncheckedIOException("commit of index at " + path + " failed (the previous commit is intact): "
+      throw new UncheckedIOException("commit of " + where + " failed (the previous commit is intact): "
           + e.getMessage(), e);
     }
   }
@@ -282,7 +349,7 @@ public final class PassageIndexWriter implements AutoCloseable {
     try {
       writer.flush();
     } catch (IOException e) {
-      throw new UncheckedIOException("flush of index at " + path + " failed: " + e.getMessage(), e);
+      throw new UncheckedIOException("flush of " + where + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -291,7 +358,7 @@ public final class PassageIndexWriter implements AutoCloseable {
     try {
       writer.forceMerge(maxSegments);
     } catch (IOException e) {
-      throw new UncheckedIOException("merge of index at " + path + " failed: " + e.getMessage(), e);
+      throw new UncheckedIOException("merge of " + where + " failed: " + e.getMessage(), e);
     }
     return commit();
   }
@@ -304,7 +371,9 @@ public final class PassageIndexWriter implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
-      closeQuietly(directory);
+      if (ownsDirectory) {
+        closeQuietly(directory);
+      }
     }
   }
 }

@@ -1,7 +1,10 @@
 package dev.attnir.indexer;
 
+import dev.attnir.core.Document;
+
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Cuts documents into passages by {@link PassageSettings}. In WINDOW mode a window covers {@code length} consecutive
@@ -21,6 +24,15 @@ public final class PassageSplitter {
 
   public PassageSettings settings() {
     return settings;
+  }
+
+  /** The passages of every document of a stream, in order (the stream is consumed and closed). */
+  public List<Passage> splitAll(Stream<Document> documents) {
+    List<Passage> out = new ArrayList<>();
+    try (documents) {
+      documents.forEach(d -> out.addAll(split(d)));
+    }
+    return out;
   }
 
   /** The passages of one document, in order. */

@@ -1,6 +1,6 @@
 package dev.attnir.indexer;
 
-import dev.attnir.encoders.ProgressListener;
+import dev.attnir.core.ProgressListener;
 import java.nio.file.Path;
 
 /**

@@ -1,12 +1,15 @@
 package dev.attnir.indexer;
 
+import dev.attnir.core.Document;
+import dev.attnir.core.Ranking;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.attnir.encoders.ProgressListener;
+import dev.attnir.core.ProgressListener;
 import dev.attnir.indexer.retrieve.Bm25Retriever;
-import dev.attnir.indexer.retrieve.ScoredDoc;
+import dev.attnir.core.ScoredDoc;
 import dev.attnir.indexer.search.Bm25Params;
 import dev.attnir.indexer.search.LuceneSearchBackend;
 import java.io.File;
@@ -138,7 +141,7 @@ class IndexLifecycleTest {
       assertEquals(2, m.passageCount(), "the three old passages of x were replaced by one");
     }
     try (LuceneSearchBackend b = LuceneSearchBackend.open(dir)) {
-      List<ScoredDoc> hits = new Bm25Retriever(b, Bm25Params.anserini()).retrieve("alpha", 10);
+      Ranking hits = new Bm25Retriever(b, Bm25Params.anserini()).retrieve("alpha", 10);
       assertTrue(hits.isEmpty(), "old text of x is gone");
       assertEquals("x", new Bm25Retriever(b, Bm25Params.anserini()).retrieve("omega", 10).get(0).docId());
     }

@@ -1,5 +1,7 @@
 package dev.attnir.indexer;
 
+import dev.attnir.core.Document;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package dev.attnir.indexer;
 
+import dev.attnir.core.Document;
+
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 /**
  * Attention-based rerankers (in-context attention, attention sorting, AttnRank, a multi-view reranker) that reorder
- * the candidates a {@code dev.attnir.indexer.retrieve.Retriever} returns. They read attention probabilities through
+ * the candidates a {@code dev.attnir.core.Retriever} returns. They read attention probabilities through
  * the encoders' exposed-tensor sessions ({@code dev.attnir.encoders.TensorRequest}).
  */
 package dev.attnir.rerankers;

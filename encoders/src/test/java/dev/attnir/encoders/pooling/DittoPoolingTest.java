@@ -9,7 +9,7 @@ import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.EncoderOutputs;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.OnnxEncoder;
-import dev.attnir.encoders.ProgressListener;
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.TensorRequest;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,12 +3,18 @@ package dev.attnir.eval.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.attnir.indexer.Document;
+import dev.attnir.core.Document;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * Streams a BEIR {@code corpus.jsonl} (one {@code {"_id", "title", "text"}} object per line; {@code .gz} accepted),
@@ -47,6 +53,40 @@ public final class CorpusReader implements AutoCloseable {
       }
     }
     return docs;
+  }
+
+  /**
+   * The documents of a corpus file as a stream that closes the file when it is closed: one pass each call, for code
+   * that takes a {@code Supplier<Stream<Document>>} (e.g. fitting whitening on a sample of the corpus).
+   */
+  public static Stream<Document> stream(Path file, InvalidPolicy policy) {
+    CorpusReader reader = new CorpusReader(file, policy);
+    return reader.stream().onClose(reader::close);
+  }
+
+  /** The rest of this reader's documents as a stream (closing the stream does not close the reader). */
+  public Stream<Document> stream() {
+    CorpusReader reader = this;
+    Iterator<Document> it = new Iterator<>() {
+      private Document next = reader.next();
+
+      @Override
+      public boolean hasNext() {
+        return next != null;
+      }
+
+      @Override
+      public Document next() {
+        if (next == null) {
+          throw new NoSuchElementException();
+        }
+        Document d = next;
+        next = reader.next();
+        return d;
+      }
+    };
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL),
+        false);
   }
 
   /** The next valid document, or null at the end of the file. */

@@ -1,5 +1,7 @@
 package dev.attnir.eval.data;
 
+import dev.attnir.core.Ranking;
+import dev.attnir.core.ScoredDoc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -17,17 +19,22 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A run: per query, retrieved documents with scores. Ranks are not stored: like trec_eval, the ranking is defined by
- * score descending with ties broken by document id descending ({@link #TREC_EVAL_ORDER}).
+ * A run: per query, retrieved documents with scores. Ranks are not stored: as in trec_eval, the ranking is defined by
+ * score descending with ties broken by document id descending ({@link #TREC_EVAL_ORDER}), the score compared as the
+ * 32-bit float trec_eval stores it in. A run made from {@link Ranking}s ({@link #fromRankings}) has its scores
+ * adjusted so that this order is the rankings' own order.
  */
 public final class TrecRun {
 
   /** One retrieved document. */
   public record Entry(String docId, double score) {}
 
-  /** trec_eval's order: score descending, then document id descending (strcmp). */
+  /**
+   * trec_eval's order: score descending, then document id descending (strcmp). trec_eval reads scores into a
+   * {@code float} ({@code TEXT_TR.sim}), so two scores that differ only beyond float precision tie there; they tie here.
+   */
   public static final Comparator<Entry> TREC_EVAL_ORDER = (a, b) -> {
-    int c = Double.compare(b.score(), a.score());
+    int c = Float.compare((float) b.score(), (float) a.score());
     return c != 0 ? c : b.docId().compareTo(a.docId());
   };
 
@@ -37,6 +44,32 @@ public final class TrecRun {
     Map<String, List<Entry>> copy = new LinkedHashMap<>();
     results.forEach((q, l) -> copy.put(q, List.copyOf(l)));
     this.results = Collections.unmodifiableMap(copy);
+  }
+
+  /**
+   * A run whose trec_eval order is each ranking's order, whatever its scores: every score becomes a float (what
+   * trec_eval reads) and, where the ranking's order would not follow from the scores (a tie, or a reranker that
+   * reorders without rescoring), it is lowered to the next float below its predecessor's. Scores that already decrease
+   * are kept (to float precision), so a run written from retrieval scores still carries them. This is the job of
+   * Anserini's {@code ScoreTiesAdjusterReranker}; that one rounds to 1e-4 and subtracts 1e-6 per tie, which handles
+   * ties but not reordered lists.
+   */
+  public static TrecRun fromRankings(Map<String, Ranking> rankings) {
+    Map<String, List<Entry>> out = new LinkedHashMap<>();
+    rankings.forEach((q, ranking) -> {
+      List<Entry> entries = new ArrayList<>(ranking.size());
+      float previous = Float.POSITIVE_INFINITY;
+      for (ScoredDoc d : ranking) {
+        float score = (float) d.score();
+        if (!(score < previous)) {
+          score = Math.nextDown(previous);
+        }
+        entries.add(new Entry(d.docId(), score));
+        previous = score;
+      }
+      out.put(q, entries);
+    });
+    return new TrecRun(out);
   }
 
   /** Queries with results. */
@@ -91,8 +124,8 @@ public final class TrecRun {
   }
 
   /**
-   * Writes the run in trec_eval's order with exact scores (shortest decimal that reads back to the same double), so
-   * rescoring the file reproduces the metrics computed in memory.
+   * Writes the run in trec_eval's order with exact scores (the shortest decimal that reads back to the same value),
+   * so rescoring the file, here or with trec_eval, reproduces the metrics computed in memory.
    */
   public void write(Path file, String tag) {
     try {
@@ -114,6 +147,8 @@ public final class TrecRun {
   }
 
   static String format(double score) {
-    return new BigDecimal(Double.toString(score)).toPlainString();
+    // a float score (from fromRankings) prints as the float's shortest decimal, which trec_eval reads back exactly
+    String shortest = (double) (float) score == score ? Float.toString((float) score) : Double.toString(score);
+    return new BigDecimal(shortest).toPlainString();
   }
 }

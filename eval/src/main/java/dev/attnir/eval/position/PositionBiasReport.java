@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,13 +29,12 @@ import org.jfree.data.xy.YIntervalSeriesCollection;
 
 /**
  * Writes position-bias results: {@code report.json} with every number (including paired tests between the systems of a
- * group, see {@link SystemPairs}), {@code queries.tsv} with every query's nDCG@10 per system, a self-contained
- * {@code report.html} (Chart.js inlined from its WebJar: nDCG@10 against relative position per length bucket, one
- * line per system; PSI bars with bootstrap intervals) and PNG images of the same plots drawn with JFreeChart.
+ * group, see {@link SystemPairs}), {@code queries.tsv} with every query's nDCG@10 per system, PNG charts drawn with
+ * JFreeChart (nDCG@10 against relative position per length bucket, one line per system; PSI with bootstrap intervals)
+ * and {@code report.md} with the summary tables. The JSON and the PNGs are the record; there is one chart renderer.
  */
 public final class PositionBiasReport {
 
-  private static final String CHART_JS = "META-INF/resources/webjars/chart.js/4.5.1/dist/chart.umd.min.js";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
       new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
@@ -50,10 +48,10 @@ public final class PositionBiasReport {
   /**
    * Writes the report.
    *
-   * @param context free-form description of the run (sets, models, settings, machine) for the JSON and the page
-   * @return the HTML file
+   * @param context free-form description of the run (sets, models, settings, machine) for the JSON and the summary
+   * @return the Markdown summary
    */
-  public static Path write(Path dir, List<PositionBiasRun.Result> results, Map<String, Object> context) {
+  public static Path write(Path dir, List<SystemResult> results, Map<String, Object> context) {
     System.setProperty("java.awt.headless", "true");
     try {
       Files.createDirectories(dir);
@@ -65,9 +63,9 @@ public final class PositionBiasReport {
       JSON.writeValue(dir.resolve("report.json").toFile(), json);
       writeQueries(dir.resolve("queries.tsv"), results);
       List<String> images = writePngs(dir, results);
-      Path html = dir.resolve("report.html");
-      Files.writeString(html, html(results, context, images), StandardCharsets.UTF_8);
-      return html;
+      Path md = dir.resolve("report.md");
+      Files.writeString(md, markdown(results, context, images), StandardCharsets.UTF_8);
+      return md;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write report to " + dir + ": " + e.getMessage(), e);
     }
@@ -87,10 +85,10 @@ public final class PositionBiasReport {
   }
 
   /** One row per system and item, so that any other comparison can be made without rerunning. */
-  private static void writeQueries(Path file, List<PositionBiasRun.Result> results) throws IOException {
+  private static void writeQueries(Path file, List<SystemResult> results) throws IOException {
     try (var w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       w.write("group\tsystem\tquery\tset\trelative_position\tdoc_tokens\tndcg10\n");
-      for (PositionBiasRun.Result r : results) {
+      for (SystemResult r : results) {
         for (PositionBias.Item it : r.items()) {
           w.write(String.format(Locale.ROOT, "%s\t%s\t%s\t%s\t%.6f\t%d\t%.6f\n", r.group(), r.system(), it.query(),
               it.set(), it.relativePosition(), it.docTokens(), it.ndcg10()));
@@ -99,7 +97,7 @@ public final class PositionBiasReport {
     }
   }
 
-  private static Map<String, Object> toJson(PositionBiasRun.Result r) {
+  private static Map<String, Object> toJson(SystemResult r) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("group", r.group());
     m.put("system", r.system());
@@ -145,13 +143,13 @@ public final class PositionBiasReport {
     return Double.isFinite(x) ? x : null;
   }
 
-  private static List<String> writePngs(Path dir, List<PositionBiasRun.Result> results) throws IOException {
+  private static List<String> writePngs(Path dir, List<SystemResult> results) throws IOException {
     List<String> files = new ArrayList<>();
-    for (String group : results.stream().map(PositionBiasRun.Result::group).distinct().toList()) {
-      List<PositionBiasRun.Result> rs = results.stream().filter(r -> r.group().equals(group)).toList();
+    for (String group : results.stream().map(SystemResult::group).distinct().toList()) {
+      List<SystemResult> rs = results.stream().filter(r -> r.group().equals(group)).toList();
       for (String bucket : occupiedBuckets(rs)) {
         XYSeriesCollection data = new XYSeriesCollection();
-        for (PositionBiasRun.Result r : rs) {
+        for (SystemResult r : rs) {
           XYSeries series = new XYSeries(r.system());
           for (PositionBias.Bin b : r.summaries().get(bucket).bins()) {
             if (b.count() > 0) {
@@ -181,7 +179,7 @@ public final class PositionBiasReport {
     return files;
   }
 
-  private static String psiPng(Path dir, String group, List<PositionBiasRun.Result> rs) throws IOException {
+  private static String psiPng(Path dir, String group, List<SystemResult> rs) throws IOException {
     XYSeriesCollection bars = new XYSeriesCollection();
     XYSeries psi = new XYSeries("PSI");
     YIntervalSeriesCollection intervals = new YIntervalSeriesCollection();
@@ -218,7 +216,7 @@ public final class PositionBiasReport {
     return name;
   }
 
-  private static List<String> occupiedBuckets(List<PositionBiasRun.Result> rs) {
+  private static List<String> occupiedBuckets(List<SystemResult> rs) {
     List<String> out = new ArrayList<>();
     for (String b : PositionBias.BUCKETS) {
       if (rs.get(0).summaries().get(b).queries() > 0) {
@@ -232,145 +230,46 @@ public final class PositionBiasReport {
     return s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
   }
 
-  private static String html(List<PositionBiasRun.Result> results, Map<String, Object> context, List<String> images)
+  /** The summary tables as Markdown, one per group, with links to the charts. */
+  private static String markdown(List<SystemResult> results, Map<String, Object> context, List<String> images)
       throws IOException {
-    String chartJs;
-    try (InputStream in = PositionBiasReport.class.getClassLoader().getResourceAsStream(CHART_JS)) {
-      if (in == null) {
-        throw new IllegalStateException("Chart.js is not on the classpath (" + CHART_JS + ")");
-      }
-      chartJs = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("results", results.stream().map(PositionBiasReport::toJson).toList());
-    data.put("buckets", PositionBias.BUCKETS);
-    String dataJson = new ObjectMapper().writeValueAsString(data).replace("</", "<\\/");
-    StringBuilder tables = new StringBuilder();
-    for (String group : results.stream().map(PositionBiasRun.Result::group).distinct().toList()) {
-      tables.append("<h2>").append(esc(group)).append("</h2>\n<table><tr><th>system</th><th>queries</th>"
-          + "<th>nDCG@10</th><th>nDCG@10, gold passages alone</th><th>ratio</th><th>PSI</th><th>95% interval</th>"
-          + "<th>PSI with no position effect</th><th>p</th><th>slope</th><th>Spearman &rho; (p)</th><th>warnings</th>"
-          + "</tr>\n");
-      for (PositionBiasRun.Result r : results) {
+    StringBuilder md = new StringBuilder("# Position bias\n\n");
+    md.append("nDCG@10 per relative-position bin of the relevant passage; PSI = 1 - min / max of the bin means (0: "
+        + "position does not matter). \"PSI with no position effect\" is the noise floor (scores shuffled across "
+        + "positions) and p how often the shuffles reach the observed PSI; intervals are 95% basic bootstrap "
+        + "intervals over queries. Every number is in report.json.\n\n");
+    md.append("```\n").append(JSON.writeValueAsString(context)).append("\n```\n");
+    for (String group : results.stream().map(SystemResult::group).distinct().toList()) {
+      md.append("\n## ").append(group).append("\n\n| system | queries | nDCG@10 | gold-only | ratio | PSI | 95% interval "
+          + "| PSI with no position effect | p | slope | Spearman (p) | warnings |\n"
+          + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      for (SystemResult r : results) {
         if (!r.group().equals(group)) {
           continue;
         }
         PositionBias.Summary s = r.summaries().get("all");
-        tables.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td>"
-                + "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
-            esc(r.system()), r.items().size(), fmt(s.ndcg10()), fmt(r.goldOnlyNdcg10()),
+        md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+            r.system(), r.items().size(), fmt(s.ndcg10()), fmt(r.goldOnlyNdcg10()),
             Double.isFinite(r.goldOnlyNdcg10()) ? fmt(s.ndcg10() / r.goldOnlyNdcg10()) : "",
             fmt(s.psi()), Double.isFinite(s.psiLow()) ? "[" + fmt(s.psiLow()) + ", " + fmt(s.psiHigh()) + "]" : "",
             fmt(s.psiNull()), Double.isFinite(s.psiNullP()) ? String.format(Locale.ROOT, "%.3g", s.psiNullP()) : "",
             fmt(s.slope()), Double.isFinite(s.spearman()) ? fmt(s.spearman()) + " (" + String.format(Locale.ROOT,
-                "%.2g", s.spearmanP()) + ")" : "", esc(String.join("; ", s.warnings()))));
+                "%.2g", s.spearmanP()) + ")" : "", String.join("; ", s.warnings())));
       }
-      tables.append("</table>\n");
-      PositionBiasRun.Result first = results.stream().filter(r -> r.group().equals(group)).findFirst().orElseThrow();
-      tables.append("<p class=\"counts\">Queries per relative-position bin (all systems see the same queries): ");
+      SystemResult first = results.stream().filter(r -> r.group().equals(group)).findFirst().orElseThrow();
+      md.append("\nQueries per relative-position bin (every system sees the same queries): ");
       for (PositionBias.Bin b : first.summaries().get("all").bins()) {
-        tables.append(b.count()).append(b.index() < PositionBias.BINS - 1 ? " &middot; " : "");
+        md.append(b.count()).append(b.index() < PositionBias.BINS - 1 ? ", " : "\n");
       }
-      tables.append("</p>\n");
     }
-    StringBuilder imgs = new StringBuilder();
+    md.append("\nCharts: ");
     for (String img : images) {
-      imgs.append("<a href=\"").append(img).append("\">").append(esc(img)).append("</a> ");
+      md.append("[").append(img).append("](").append(img).append(") ");
     }
-    return """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>Position bias report</title>
-        <style>
-          body { font-family: sans-serif; margin: 24px; max-width: 1100px; color: #222; }
-          table { border-collapse: collapse; margin: 12px 0; font-size: 13px; }
-          td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
-          td:first-child, th:first-child, td:last-child { text-align: left; }
-          .chart { width: 1000px; height: 420px; margin: 16px 0 32px; }
-          .counts, .note { font-size: 12px; color: #555; }
-        </style></head>
-        <body>
-        <h1>Position bias</h1>
-        <p class="note">Each query has one relevant passage placed at a known position in a long document. nDCG@10 is
-        averaged per relative-position bin (20 bins of the relevant span's midpoint / document length). PSI =
-        1 - min / max of the bin means: 0 means position does not matter; 0.3 means the worst position scores 30%%
-        below the best. A negative slope or Spearman &rho; means passages near the start are found better (primacy).
-        Noise alone makes PSI positive: with few queries per bin, even a position-blind system shows a sizeable PSI. The
-        column "PSI with no position effect" is that noise floor (scores shuffled across positions), and p is how often
-        the shuffles reach the observed PSI. Intervals are 95%% basic bootstrap intervals over queries.</p>
-        <pre class="note">%s</pre>
-        %s
-        <div id="charts"></div>
-        <p class="note">PNG images: %s</p>
-        <script type="application/json" id="report-data">%s</script>
-        <script>window.__reportErrors = [];
-          window.addEventListener('error', e => window.__reportErrors.push(String(e.message)));
-          const __origError = console.error;
-          console.error = function() { window.__reportErrors.push(Array.from(arguments).join(' '));
-            __origError.apply(console, arguments); };</script>
-        <script>%s</script>
-        <script>
-        (function () {
-          const data = JSON.parse(document.getElementById('report-data').textContent);
-          const palette = ['#1f77b4','#d62728','#2ca02c','#ff7f0e','#9467bd','#8c564b','#e377c2','#7f7f7f','#bcbd22',
-            '#17becf'];
-          const groups = [...new Set(data.results.map(r => r.group))];
-          const host = document.getElementById('charts');
-          let rendered = 0;
-          function canvas(title) {
-            const h = document.createElement('h3'); h.textContent = title; host.appendChild(h);
-            const div = document.createElement('div'); div.className = 'chart'; host.appendChild(div);
-            const c = document.createElement('canvas'); div.appendChild(c); return c;
-          }
-          Chart.defaults.animation = false;
-          for (const g of groups) {
-            const rs = data.results.filter(r => r.group === g);
-            for (const b of data.buckets) {
-              if (!rs[0].summaries[b] || rs[0].summaries[b].queries === 0) continue;
-              new Chart(canvas(g + ': nDCG@10 by relative position, documents ' + b), {
-                type: 'line',
-                data: { datasets: rs.map((r, i) => ({
-                  label: r.system, borderColor: palette[i %% palette.length],
-                  backgroundColor: palette[i %% palette.length], tension: 0,
-                  data: r.summaries[b].bins.filter(x => x.count > 0).map(x => ({x: x.center, y: x.mean, n: x.count}))
-                })) },
-                options: { responsive: true, maintainAspectRatio: false, parsing: false,
-                  scales: { x: { type: 'linear', min: 0, max: 1, title: { display: true,
-                    text: 'relative position of the relevant passage' } },
-                    y: { min: 0, max: 1.05, title: { display: true, text: 'nDCG@10' } } },
-                  plugins: { tooltip: { callbacks: { afterLabel: c => 'queries in bin: ' + c.raw.n } } } }
-              });
-              rendered++;
-            }
-            new Chart(canvas(g + ': PSI with 95%% bootstrap interval (all queries)'), {
-              data: { labels: rs.map(r => r.system), datasets: [
-                { type: 'bar', label: '95%% interval', backgroundColor: 'rgba(31,119,180,0.25)',
-                  data: rs.map(r => r.summaries.all.psiCi95) },
-                { type: 'scatter', label: 'PSI', backgroundColor: '#d62728', pointRadius: 6,
-                  data: rs.map(r => r.summaries.all.psi) } ] },
-              options: { responsive: true, maintainAspectRatio: false,
-                scales: { y: { min: 0, max: 1, title: { display: true, text: 'PSI' } } } }
-            });
-            rendered++;
-          }
-          const boxes = [...document.querySelectorAll('canvas')].map(c => {
-            const r = c.getBoundingClientRect();
-            return {x: Math.round(r.left + window.scrollX), y: Math.round(r.top + window.scrollY),
-              w: Math.round(r.width), h: Math.round(r.height)}; });
-          document.body.setAttribute('data-charts-rendered', String(rendered));
-          document.body.setAttribute('data-chart-boxes', JSON.stringify(boxes));
-          document.body.setAttribute('data-errors', JSON.stringify(window.__reportErrors));
-        })();
-        </script>
-        </body></html>
-        """.formatted(esc(JSON.writeValueAsString(context)), tables, imgs, dataJson, chartJs.replace("</script",
-        "<\\/script"));
+    return md.append("\n").toString();
   }
 
   private static String fmt(double x) {
-    return Double.isFinite(x) ? String.format(Locale.ROOT, "%.4f", x) : "&mdash;";
-  }
-
-  private static String esc(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    return Double.isFinite(x) ? String.format(Locale.ROOT, "%.4f", x) : "-";
   }
 }

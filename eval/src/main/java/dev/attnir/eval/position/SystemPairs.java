@@ -45,8 +45,8 @@ public final class SystemPairs {
    *
    * @param permutations sign flips of the randomization test
    */
-  public static List<Pair> compare(List<PositionBiasRun.Result> results, int permutations, long seed) {
-    Map<String, List<PositionBiasRun.Result>> byGroup = new LinkedHashMap<>();
+  public static List<Pair> compare(List<SystemResult> results, int permutations, long seed) {
+    Map<String, List<SystemResult>> byGroup = new LinkedHashMap<>();
     results.forEach(r -> byGroup.computeIfAbsent(r.group(), g -> new ArrayList<>()).add(r));
     List<Pair> out = new ArrayList<>();
     for (var g : byGroup.entrySet()) {

@@ -49,23 +49,6 @@ class PositionSetBuilderTest {
   }
 
   @Test
-  void theBoundaryReferenceCutsExactlyTheBuiltPassages() {
-    List<PositionSetBuilder.Doc> docs = PositionSetBuilder.build(queries(4), pool(40), 7,
-        new PositionSetBuilder.Stratified(), 3, t -> t.split("\\s+").length);
-    for (PositionSetBuilder.Doc d : docs) {
-      List<dev.attnir.indexer.Passage> ps = PositionBiasRun.atBlankLines(
-          new dev.attnir.indexer.Document(d.docId(), "", d.text()));
-      assertEquals(7, ps.size());
-      dev.attnir.indexer.Passage gold = ps.get(d.slot());
-      assertEquals(d.spanStart(), gold.start());
-      assertEquals(d.spanEnd(), gold.end());
-      for (dev.attnir.indexer.Passage p : ps) {
-        assertEquals(d.text().substring(p.start(), p.end()), p.contents());
-      }
-    }
-  }
-
-  @Test
   void answersMatchWholeTokensOnly() {
     assertTrue(PositionSetBuilder.normalize("Mr. S. Smith, U.S. Army").contains(PositionSetBuilder.normalize("S")));
     assertFalse(PositionSetBuilder.normalize("Some stories").contains(PositionSetBuilder.normalize("S")));

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** Paired comparisons use the query, averaged over its slots, as the unit. */
 class SystemPairsTest {
 
-  private static PositionBiasRun.Result result(String system, double[][] ndcgBySlotAndQuery) {
+  private static SystemResult result(String system, double[][] ndcgBySlotAndQuery) {
     List<PositionBias.Item> items = new ArrayList<>();
     for (int slot = 0; slot < ndcgBySlotAndQuery.length; slot++) {
       for (int q = 0; q < ndcgBySlotAndQuery[slot].length; q++) {
@@ -21,12 +21,12 @@ class SystemPairsTest {
             * 100, 500, ndcgBySlotAndQuery[slot][q]));
       }
     }
-    return new PositionBiasRun.Result("n2", system, items, Map.of(), Double.NaN, 0, 0);
+    return new SystemResult("n2", system, items, Map.of(), Double.NaN, 0, 0);
   }
 
   @Test
   void itemsAreAveragedPerQueryOverSlots() {
-    PositionBiasRun.Result r = result("a", new double[][] {{1.0, 0.5, 0.0}, {0.0, 0.5, 1.0}});
+    SystemResult r = result("a", new double[][] {{1.0, 0.5, 0.0}, {0.0, 0.5, 1.0}});
     Map<String, Double> perQuery = SystemPairs.perQuery(r.items());
     assertEquals(Map.of("q0", 0.5, "q1", 0.5, "q2", 0.5), perQuery);
   }

@@ -1,8 +1,10 @@
 package dev.attnir.indexer.retrieve;
 
+import dev.attnir.core.Ranking;
+import dev.attnir.core.Retriever;
+
 import dev.attnir.indexer.search.Bm25Params;
 import dev.attnir.indexer.search.SearchBackend;
-import java.util.List;
 
 /** BM25 over passages, aggregated to documents by their best passage. */
 public final class Bm25Retriever implements Retriever {
@@ -21,7 +23,7 @@ public final class Bm25Retriever implements Retriever {
   }
 
   @Override
-  public List<ScoredDoc> retrieve(String query, int k) {
+  public Ranking retrieve(String query, int k) {
     var m = backend.manifest();
     return MaxPassage.topDocuments(depth -> backend.lexical(query, depth, params), k, m.passagesPerDocument(),
         m.passageCount());

@@ -1,7 +1,9 @@
 package dev.attnir.indexer.retrieve;
 
-import dev.attnir.encoders.Embedder;
-import dev.attnir.encoders.ProgressListener;
+import dev.attnir.core.ProgressListener;
+import dev.attnir.core.Ranking;
+import dev.attnir.core.Retriever;
+import dev.attnir.encoders.QueryEmbedder;
 import dev.attnir.indexer.IndexException;
 import dev.attnir.indexer.IndexManifest;
 import dev.attnir.indexer.search.SearchBackend;
@@ -18,13 +20,13 @@ import java.util.Map;
 public final class DenseRetriever implements Retriever {
 
   private final SearchBackend backend;
-  private final Embedder embedder;
+  private final QueryEmbedder embedder;
   private final VectorSearch mode;
 
   /**
    * @throws IndexException when the index has no vectors or was built with a different embedding
    */
-  public DenseRetriever(SearchBackend backend, Embedder embedder, VectorSearch mode) {
+  public DenseRetriever(SearchBackend backend, QueryEmbedder embedder, VectorSearch mode) {
     IndexManifest m = backend.manifest();
     if (!m.hasVectors()) {
       throw new IndexException(IndexException.Reason.INCOMPATIBLE,
@@ -46,12 +48,12 @@ public final class DenseRetriever implements Retriever {
   }
 
   @Override
-  public List<ScoredDoc> retrieve(String query, int k) {
+  public Ranking retrieve(String query, int k) {
     return retrieveByVector(embedder.embedQuery(query), k);
   }
 
   /** Retrieval for an already embedded query. */
-  public List<ScoredDoc> retrieveByVector(float[] vector, int k) {
+  public Ranking retrieveByVector(float[] vector, int k) {
     IndexManifest m = backend.manifest();
     return MaxPassage.topDocuments(depth -> backend.vector(vector, depth, mode), k, m.passagesPerDocument(),
         m.passageCount());
@@ -59,10 +61,10 @@ public final class DenseRetriever implements Retriever {
 
   /** Embeds all queries in batches first, then searches. */
   @Override
-  public Map<String, List<ScoredDoc>> retrieveAll(Map<String, String> queries, int k, ProgressListener progress) {
+  public Map<String, Ranking> retrieveAll(Map<String, String> queries, int k, ProgressListener progress) {
     List<String> ids = new ArrayList<>(queries.keySet());
     float[][] vectors = embedder.embedQueries(new ArrayList<>(queries.values()));
-    Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
+    Map<String, Ranking> out = new LinkedHashMap<>();
     for (int i = 0; i < ids.size(); i++) {
       out.put(ids.get(i), retrieveByVector(vectors[i], k));
       progress.advance(1);

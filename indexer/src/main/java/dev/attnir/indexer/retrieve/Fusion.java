@@ -1,5 +1,7 @@
 package dev.attnir.indexer.retrieve;
 
+import dev.attnir.core.Ranking;
+
 import java.util.List;
 
 /** Combines several rankings of the same query into one. */
@@ -9,5 +11,5 @@ public interface Fusion {
   String name();
 
   /** Fuses the rankings (each best first) into the top {@code k} documents. */
-  List<ScoredDoc> fuse(List<List<ScoredDoc>> rankings, int k);
+  Ranking fuse(List<Ranking> rankings, int k);
 }

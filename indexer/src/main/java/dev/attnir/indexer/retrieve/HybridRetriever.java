@@ -1,6 +1,9 @@
 package dev.attnir.indexer.retrieve;
 
-import dev.attnir.encoders.ProgressListener;
+import dev.attnir.core.Ranking;
+import dev.attnir.core.Retriever;
+
+import dev.attnir.core.ProgressListener;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,17 +35,17 @@ public final class HybridRetriever implements Retriever {
   }
 
   @Override
-  public List<ScoredDoc> retrieve(String query, int k) {
+  public Ranking retrieve(String query, int k) {
     int d = Math.max(k, depth);
     return fusion.fuse(List.of(lexical.retrieve(query, d), dense.retrieve(query, d)), k);
   }
 
   @Override
-  public Map<String, List<ScoredDoc>> retrieveAll(Map<String, String> queries, int k, ProgressListener progress) {
+  public Map<String, Ranking> retrieveAll(Map<String, String> queries, int k, ProgressListener progress) {
     int d = Math.max(k, depth);
-    Map<String, List<ScoredDoc>> lex = lexical.retrieveAll(queries, d, ProgressListener.none());
-    Map<String, List<ScoredDoc>> den = dense.retrieveAll(queries, d, ProgressListener.none());
-    Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
+    Map<String, Ranking> lex = lexical.retrieveAll(queries, d, ProgressListener.none());
+    Map<String, Ranking> den = dense.retrieveAll(queries, d, ProgressListener.none());
+    Map<String, Ranking> out = new LinkedHashMap<>();
     for (String id : queries.keySet()) {
       out.put(id, fusion.fuse(List.of(lex.get(id), den.get(id)), k));
       progress.advance(1);

@@ -1,5 +1,8 @@
 package dev.attnir.indexer.retrieve;
 
+import dev.attnir.core.Ranking;
+import dev.attnir.core.ScoredDoc;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,7 +43,7 @@ public final class LinearFusion implements Fusion {
   }
 
   @Override
-  public List<ScoredDoc> fuse(List<List<ScoredDoc>> rankings, int topK) {
+  public Ranking fuse(List<Ranking> rankings, int topK) {
     if (rankings.size() != weights.length) {
       throw new IllegalArgumentException("linear fusion has " + weights.length + " weights but got "
           + rankings.size() + " rankings");
@@ -48,7 +51,7 @@ public final class LinearFusion implements Fusion {
     Map<String, Double> scores = new HashMap<>();
     Map<String, ScoredDoc> best = new HashMap<>();
     for (int i = 0; i < rankings.size(); i++) {
-      List<ScoredDoc> ranking = rankings.get(i);
+      Ranking ranking = rankings.get(i);
       if (ranking.isEmpty()) {
         continue;
       }
@@ -67,7 +70,6 @@ public final class LinearFusion implements Fusion {
     }
     List<ScoredDoc> fused = new ArrayList<>(scores.size());
     scores.forEach((id, s) -> fused.add(new ScoredDoc(id, s, best.get(id).passage())));
-    fused.sort(MaxPassage.RANKING);
-    return fused.size() > topK ? new ArrayList<>(fused.subList(0, topK)) : fused;
+    return Ranking.byScore(fused, topK);
   }
 }

@@ -1,8 +1,9 @@
 package dev.attnir.indexer.retrieve;
 
+import dev.attnir.core.Ranking;
+import dev.attnir.core.ScoredDoc;
+
 import dev.attnir.indexer.search.PassageHit;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,14 +15,10 @@ import java.util.function.IntFunction;
  */
 public final class MaxPassage {
 
-  /** Best score first, then document id ascending (Anserini's tie-break). */
-  public static final Comparator<ScoredDoc> RANKING = Comparator.comparingDouble(ScoredDoc::score).reversed()
-      .thenComparing(ScoredDoc::docId);
-
   private MaxPassage() {}
 
   /** Aggregates passage hits into at most {@code k} documents. */
-  public static List<ScoredDoc> aggregate(List<PassageHit> hits, int k) {
+  public static Ranking aggregate(List<PassageHit> hits, int k) {
     Map<String, ScoredDoc> best = new HashMap<>();
     for (PassageHit h : hits) {
       ScoredDoc current = best.get(h.docId());
@@ -29,9 +26,7 @@ public final class MaxPassage {
         best.put(h.docId(), new ScoredDoc(h.docId(), h.score(), h.ordinal()));
       }
     }
-    List<ScoredDoc> docs = new ArrayList<>(best.values());
-    docs.sort(RANKING);
-    return docs.size() > k ? new ArrayList<>(docs.subList(0, k)) : docs;
+    return Ranking.byScore(best.values(), k);
   }
 
   /**
@@ -40,13 +35,13 @@ public final class MaxPassage {
    *
    * @param search passage search returning at most the requested number of hits
    */
-  public static List<ScoredDoc> topDocuments(IntFunction<List<PassageHit>> search, int k, double passagesPerDoc,
+  public static Ranking topDocuments(IntFunction<List<PassageHit>> search, int k, double passagesPerDoc,
       long totalPassages) {
     long depth = Math.max(k, (long) Math.ceil(k * passagesPerDoc));
     while (true) {
       int d = (int) Math.min(depth, Math.max(1, totalPassages));
       List<PassageHit> hits = search.apply(d);
-      List<ScoredDoc> docs = aggregate(hits, k);
+      Ranking docs = aggregate(hits, k);
       if (docs.size() >= k || hits.size() < d || d >= totalPassages) {
         return docs;
       }

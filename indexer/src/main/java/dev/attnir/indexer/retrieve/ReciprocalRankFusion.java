@@ -1,5 +1,8 @@
 package dev.attnir.indexer.retrieve;
 
+import dev.attnir.core.Ranking;
+import dev.attnir.core.ScoredDoc;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,11 +30,11 @@ public final class ReciprocalRankFusion implements Fusion {
   }
 
   @Override
-  public List<ScoredDoc> fuse(List<List<ScoredDoc>> rankings, int topK) {
+  public Ranking fuse(List<Ranking> rankings, int topK) {
     Map<String, Double> scores = new HashMap<>();
     Map<String, ScoredDoc> firstSeen = new HashMap<>();
     Map<String, Integer> bestRank = new HashMap<>();
-    for (List<ScoredDoc> ranking : rankings) {
+    for (Ranking ranking : rankings) {
       for (int r = 0; r < ranking.size(); r++) {
         ScoredDoc d = ranking.get(r);
         scores.merge(d.docId(), 1.0 / (k + r + 1), Double::sum);
@@ -43,7 +46,6 @@ public final class ReciprocalRankFusion implements Fusion {
     }
     List<ScoredDoc> fused = new ArrayList<>(scores.size());
     scores.forEach((id, s) -> fused.add(new ScoredDoc(id, s, firstSeen.get(id).passage())));
-    fused.sort(MaxPassage.RANKING);
-    return fused.size() > topK ? new ArrayList<>(fused.subList(0, topK)) : fused;
+    return Ranking.byScore(fused, topK);
   }
 }

@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
@@ -27,9 +26,12 @@ import org.apache.lucene.index.IndexFormatTooOldException;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -45,13 +47,17 @@ import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
 
-/** A {@link SearchBackend} over one Lucene index directory written by {@code PassageIndexWriter}. */
+/** A {@link SearchBackend} over one Lucene index written by {@code PassageIndexWriter}, on disk or in memory. */
 public final class LuceneSearchBackend implements SearchBackend {
 
   private static final Set<String> HIT_FIELDS = Set.of(IndexFields.DOC_ID, IndexFields.ORDINAL);
+  private static final Set<String> ORDINAL_FIELD = Set.of(IndexFields.ORDINAL);
+  private static final Set<String> PASSAGE_FIELDS = Set.of(IndexFields.START, IndexFields.END, IndexFields.CONTENTS);
 
-  private final Path path;
+  private final String where;
+  private final Path stateDir;
   private final Directory directory;
   private final DirectoryReader reader;
   private final IndexManifest manifest;
@@ -59,8 +65,10 @@ public final class LuceneSearchBackend implements SearchBackend {
   private final VectorSimilarityFunction similarity;
   private final Map<Bm25Params, IndexSearcher> bm25Searchers = new HashMap<>();
 
-  private LuceneSearchBackend(Path path, Directory directory, DirectoryReader reader, IndexManifest manifest) {
-    this.path = path;
+  private LuceneSearchBackend(String where, Path stateDir, Directory directory, DirectoryReader reader,
+      IndexManifest manifest) {
+    this.where = where;
+    this.stateDir = stateDir;
     this.directory = directory;
     this.reader = reader;
     this.manifest = manifest;
@@ -77,31 +85,46 @@ public final class LuceneSearchBackend implements SearchBackend {
     if (!Files.isDirectory(path)) {
       throw new IndexException(IndexException.Reason.MISSING, "no index at " + path + " (directory does not exist)");
     }
-    Directory dir = null;
+    Directory dir;
     try {
       dir = FSDirectory.open(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open index at " + path + ": " + e.getMessage(), e);
+    }
+    return open(dir, "index at " + path, path);
+  }
+
+  /**
+   * Opens the last commit in any Lucene directory (closed with the backend).
+   *
+   * @param where how messages name the index, e.g. "index at /path"
+   * @param stateDir where fitted pooling state is kept beside the index, or null when there is none
+   * @throws IndexException when there is no index, it is corrupt, or it has no attnir manifest
+   */
+  public static LuceneSearchBackend open(Directory dir, String where, Path stateDir) {
+    try {
       if (!DirectoryReader.indexExists(dir)) {
-        throw new IndexException(IndexException.Reason.MISSING, "no index at " + path + " (no Lucene commit found)");
+        throw new IndexException(IndexException.Reason.MISSING, "no " + where + " (no Lucene commit found)");
       }
       DirectoryReader reader = DirectoryReader.open(dir);
       String json = reader.getIndexCommit().getUserData().get(IndexManifest.COMMIT_KEY);
       if (json == null) {
         reader.close();
-        throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + path
+        throw new IndexException(IndexException.Reason.INCOMPATIBLE, where
             + " is a Lucene index without an attnir manifest");
       }
-      return new LuceneSearchBackend(path, dir, reader, IndexManifest.fromJson(json));
+      return new LuceneSearchBackend(where, stateDir, dir, reader, IndexManifest.fromJson(json));
     } catch (IndexException e) {
       close(dir);
       throw e;
     } catch (CorruptIndexException | IndexFormatTooOldException | IndexFormatTooNewException
         | NoSuchFileException | java.io.EOFException e) {
       close(dir);
-      throw new IndexException(IndexException.Reason.CORRUPT, "index at " + path + " is corrupt or unreadable: "
+      throw new IndexException(IndexException.Reason.CORRUPT, where + " is corrupt or unreadable: "
           + e.getMessage(), e);
     } catch (IOException e) {
       close(dir);
-      throw new UncheckedIOException("cannot open index at " + path + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot open " + where + ": " + e.getMessage(), e);
     }
   }
 
@@ -115,8 +138,9 @@ public final class LuceneSearchBackend implements SearchBackend {
     }
   }
 
-  public Path path() {
-    return path;
+  /** How messages name this index. */
+  public String where() {
+    return where;
   }
 
   @Override
@@ -213,20 +237,18 @@ public final class LuceneSearchBackend implements SearchBackend {
 
   private void requireVectors(float[] query) {
     if (!manifest.hasVectors()) {
-      throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + path
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, where
           + " has no vectors (built BM25-only); rebuild it with a model for dense retrieval");
     }
     if (query.length != manifest.embedding().dimension()) {
       throw new IndexException(IndexException.Reason.INCOMPATIBLE, "query vector has " + query.length
-          + " dimensions, index at " + path + " has " + manifest.embedding().dimension());
+          + " dimensions, " + where + " has " + manifest.embedding().dimension());
     }
   }
 
   /** Brute force over every live vector, scored with the raw similarity. */
   private List<PassageHit> exact(float[] query, int k) throws IOException {
-    record Scored(int doc, float score) {}
-    PriorityQueue<Scored> heap = new PriorityQueue<>(k + 1,
-        (a, b) -> a.score != b.score ? Float.compare(a.score, b.score) : Integer.compare(b.doc, a.doc));
+    ExactTopK top = new ExactTopK(k);
     for (LeafReaderContext leaf : reader.leaves()) {
       FloatVectorValues values = leaf.reader().getFloatVectorValues(IndexFields.VECTOR);
       if (values == null) {
@@ -238,17 +260,13 @@ public final class LuceneSearchBackend implements SearchBackend {
         if (live != null && !live.get(doc)) {
           continue;
         }
-        float s = LuceneVectors.raw(similarity, query, values.vectorValue(it.index()));
-        heap.add(new Scored(leaf.docBase + doc, s));
-        if (heap.size() > k) {
-          heap.poll();
-        }
+        top.offer(leaf.docBase + doc, LuceneVectors.raw(similarity, query, values.vectorValue(it.index())));
       }
     }
-    ScoreDoc[] docs = new ScoreDoc[heap.size()];
-    for (int i = docs.length - 1; i >= 0; i--) {
-      Scored s = heap.poll();
-      docs[i] = new ScoreDoc(s.doc, s.score);
+    ExactTopK.Scored[] best = top.best();
+    ScoreDoc[] docs = new ScoreDoc[best.length];
+    for (int i = 0; i < best.length; i++) {
+      docs[i] = new ScoreDoc(best[i].doc(), best[i].score());
     }
     return hits(new IndexSearcher(reader), docs, false);
   }
@@ -293,26 +311,82 @@ public final class LuceneSearchBackend implements SearchBackend {
 
   @Override
   public byte[] poolingState(String sha256) {
-    return dev.attnir.indexer.PoolingStateFiles.read(path, sha256);
+    return stateDir == null ? null : dev.attnir.indexer.PoolingStateFiles.read(stateDir, sha256);
   }
 
+  /**
+   * Fetches stored passages. Each is found through the postings of its document id (no hit queue, nothing read for
+   * the document's other passages) and they are loaded in index order, so the cost grows with the passages asked
+   * for, not with the index.
+   *
+   * @throws IllegalArgumentException naming the first passage the index does not hold
+   */
   @Override
-  public StoredPassage passage(String docId, int ordinal) {
+  public List<StoredPassage> passages(List<PassageRef> refs) {
     try {
-      IndexSearcher searcher = new IndexSearcher(reader);
-      TopDocs top = searcher.search(new TermQuery(new Term(IndexFields.DOC_ID, docId)), Integer.MAX_VALUE);
-      StoredFields stored = searcher.storedFields();
-      for (ScoreDoc sd : top.scoreDocs) {
-        org.apache.lucene.document.Document d = stored.document(sd.doc);
-        if (d.getField(IndexFields.ORDINAL).numericValue().intValue() == ordinal) {
-          return new StoredPassage(docId, ordinal, d.getField(IndexFields.START).numericValue().intValue(),
-              d.getField(IndexFields.END).numericValue().intValue(), d.get(IndexFields.CONTENTS));
+      int[] docs = new int[refs.size()];
+      for (int i = 0; i < docs.length; i++) {
+        docs[i] = luceneDoc(refs.get(i));
+        if (docs[i] < 0) {
+          throw new IllegalArgumentException(where + " has no passage " + refs.get(i).ordinal() + " of document "
+              + refs.get(i).docId());
         }
       }
-      throw new IllegalArgumentException("index at " + path + " has no passage " + ordinal + " of document " + docId);
+      Integer[] order = new Integer[docs.length];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      java.util.Arrays.sort(order, (a, b) -> Integer.compare(docs[a], docs[b]));
+      StoredPassage[] out = new StoredPassage[docs.length];
+      StoredFields stored = reader.storedFields();
+      for (int i : order) {
+        org.apache.lucene.document.Document d = stored.document(docs[i], PASSAGE_FIELDS);
+        out[i] = new StoredPassage(refs.get(i).docId(), refs.get(i).ordinal(),
+            d.getField(IndexFields.START).numericValue().intValue(),
+            d.getField(IndexFields.END).numericValue().intValue(), d.get(IndexFields.CONTENTS));
+      }
+      return java.util.Arrays.asList(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The live Lucene document holding a passage, or -1. */
+  private int luceneDoc(PassageRef ref) throws IOException {
+    BytesRef id = new BytesRef(ref.docId());
+    for (LeafReaderContext leaf : reader.leaves()) {
+      Terms terms = leaf.reader().terms(IndexFields.DOC_ID);
+      if (terms == null) {
+        continue;
+      }
+      TermsEnum te = terms.iterator();
+      if (!te.seekExact(id)) {
+        continue;
+      }
+      PostingsEnum postings = te.postings(null, PostingsEnum.NONE);
+      Bits live = leaf.reader().getLiveDocs();
+      NumericDocValues ordinals = leaf.reader().getNumericDocValues(IndexFields.ORDINAL);
+      StoredFields stored = ordinals == null ? leaf.reader().storedFields() : null;
+      for (int doc = postings.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = postings.nextDoc()) {
+        if (live != null && !live.get(doc)) {
+          continue;
+        }
+        int ordinal;
+        if (ordinals != null && ordinals.advanceExact(doc)) {
+          ordinal = (int) ordinals.longValue();
+        } else {
+          // indexes written before hits had doc values
+          if (stored == null) {
+            stored = leaf.reader().storedFields();
+          }
+          ordinal = stored.document(doc, ORDINAL_FIELD).getField(IndexFields.ORDINAL).numericValue().intValue();
+        }
+        if (ordinal == ref.ordinal()) {
+          return leaf.docBase + doc;
+        }
+      }
+    }
+    return -1;
   }
 
   @Override

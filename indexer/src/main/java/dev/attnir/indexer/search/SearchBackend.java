@@ -27,8 +27,17 @@ public interface SearchBackend extends AutoCloseable {
    */
   byte[] poolingState(String sha256);
 
-  /** The stored passage. */
-  StoredPassage passage(String docId, int ordinal);
+  /**
+   * Stored passages, in the order asked for (a batched fetch: what a page of hits or a reranker's candidates need).
+   *
+   * @throws IllegalArgumentException naming a passage the index does not hold
+   */
+  List<StoredPassage> passages(List<PassageRef> refs);
+
+  /** One stored passage. */
+  default StoredPassage passage(String docId, int ordinal) {
+    return passages(List.of(new PassageRef(docId, ordinal))).get(0);
+  }
 
   @Override
   void close();

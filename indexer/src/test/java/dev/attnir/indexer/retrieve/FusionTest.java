@@ -2,6 +2,8 @@ package dev.attnir.indexer.retrieve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.attnir.core.Ranking;
+import dev.attnir.core.ScoredDoc;
 import dev.attnir.indexer.search.PassageHit;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,11 +16,11 @@ class FusionTest {
 
   @Test
   void rrfByHand() {
-    List<ScoredDoc> lex = List.of(d("a", 9), d("b", 8), d("c", 7));
-    List<ScoredDoc> dense = List.of(d("c", 0.9), d("d", 0.8), d("a", 0.7));
-    List<ScoredDoc> fused = new ReciprocalRankFusion(60).fuse(List.of(lex, dense), 10);
+    Ranking lex = new Ranking(List.of(d("a", 9), d("b", 8), d("c", 7)));
+    Ranking dense = new Ranking(List.of(d("c", 0.9), d("d", 0.8), d("a", 0.7)));
+    Ranking fused = new ReciprocalRankFusion(60).fuse(List.of(lex, dense), 10);
     // a: 1/61 + 1/63, c: 1/63 + 1/61 (tie, broken by id), b: 1/62, d: 1/62
-    assertEquals(List.of("a", "c", "b", "d"), fused.stream().map(ScoredDoc::docId).toList());
+    assertEquals(List.of("a", "c", "b", "d"), fused.docs().stream().map(ScoredDoc::docId).toList());
     assertEquals(1.0 / 61 + 1.0 / 63, fused.get(0).score(), 1e-15);
     assertEquals(1.0 / 62, fused.get(2).score(), 1e-15);
     assertEquals(2, new ReciprocalRankFusion(60).fuse(List.of(lex, dense), 2).size());
@@ -26,11 +28,11 @@ class FusionTest {
 
   @Test
   void linearFusionByHand() {
-    List<ScoredDoc> lex = List.of(d("a", 10), d("b", 6), d("c", 2));     // normalised 1, 0.5, 0
-    List<ScoredDoc> dense = List.of(d("c", 0.9), d("a", 0.5), d("d", 0.1)); // normalised 1, 0.5, 0
-    List<ScoredDoc> fused = LinearFusion.lexicalDense(0.75).fuse(List.of(lex, dense), 10);
+    Ranking lex = new Ranking(List.of(d("a", 10), d("b", 6), d("c", 2)));     // normalised 1, 0.5, 0
+    Ranking dense = new Ranking(List.of(d("c", 0.9), d("a", 0.5), d("d", 0.1))); // normalised 1, 0.5, 0
+    Ranking fused = LinearFusion.lexicalDense(0.75).fuse(List.of(lex, dense), 10);
     // a: .25*1 + .75*.5 = .625; c: 0 + .75 = .75; b: .125; d: 0
-    assertEquals(List.of("c", "a", "b", "d"), fused.stream().map(ScoredDoc::docId).toList());
+    assertEquals(List.of("c", "a", "b", "d"), fused.docs().stream().map(ScoredDoc::docId).toList());
     assertEquals(0.75, fused.get(0).score(), 1e-12);
     assertEquals(0.625, fused.get(1).score(), 1e-12);
     assertEquals(0.125, fused.get(2).score(), 1e-12);
@@ -41,8 +43,8 @@ class FusionTest {
   void maxPassageKeepsEachDocumentsBestPassage() {
     List<PassageHit> hits = List.of(new PassageHit("x", 0, 1f), new PassageHit("y", 2, 3f),
         new PassageHit("x", 3, 5f), new PassageHit("z", 0, 3f));
-    List<ScoredDoc> docs = MaxPassage.aggregate(hits, 10);
-    assertEquals(List.of("x", "y", "z"), docs.stream().map(ScoredDoc::docId).toList());
+    Ranking docs = MaxPassage.aggregate(hits, 10);
+    assertEquals(List.of("x", "y", "z"), docs.docs().stream().map(ScoredDoc::docId).toList());
     assertEquals(5.0, docs.get(0).score());
     assertEquals(3, docs.get(0).passage());
     assertEquals(1, MaxPassage.aggregate(hits, 1).size());
@@ -58,7 +60,7 @@ class FusionTest {
       }
     }
     List<Integer> depths = new java.util.ArrayList<>();
-    List<ScoredDoc> top = MaxPassage.topDocuments(depth -> {
+    Ranking top = MaxPassage.topDocuments(depth -> {
       depths.add(depth);
       return ranked.subList(0, Math.min(depth, ranked.size()));
     }, 4, 1.0, ranked.size());

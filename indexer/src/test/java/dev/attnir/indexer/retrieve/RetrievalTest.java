@@ -1,5 +1,8 @@
 package dev.attnir.indexer.retrieve;
 
+import dev.attnir.core.Ranking;
+import dev.attnir.core.ScoredDoc;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
-import dev.attnir.encoders.ProgressListener;
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.pooling.MeanPooling;
-import dev.attnir.indexer.Document;
+import dev.attnir.core.Document;
 import dev.attnir.indexer.IndexException;
 import dev.attnir.indexer.PassageIndexWriter;
 import dev.attnir.indexer.PassageSettings;
@@ -158,9 +161,9 @@ class RetrievalTest {
       assertEquals(5, ok.retrieve("gene mutation cancer", 5).size());
       Bm25Retriever lex = new Bm25Retriever(backend, Bm25Params.anserini());
       HybridRetriever hybrid = new HybridRetriever(lex, ok, new ReciprocalRankFusion(60), 100);
-      List<ScoredDoc> fused = hybrid.retrieve("gene mutation cancer", 10);
+      Ranking fused = hybrid.retrieve("gene mutation cancer", 10);
       assertEquals(10, fused.size());
-      Map<String, List<ScoredDoc>> all = hybrid.retrieveAll(Map.of("q1", "gene mutation cancer"), 10,
+      Map<String, Ranking> all = hybrid.retrieveAll(Map.of("q1", "gene mutation cancer"), 10,
           ProgressListener.none());
       assertEquals(fused, all.get("q1"), "batched and single-query retrieval agree");
     }

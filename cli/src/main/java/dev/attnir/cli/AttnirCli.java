@@ -1,0 +1,46 @@
+package dev.attnir.cli;
+
+import dev.attnir.eval.data.InputException;
+import dev.attnir.indexer.IndexException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code attnir} command line: index, search and evaluate with attention-aware retrieval. */
+@Command(name = "attnir", mixinStandardHelpOptions = true, version = "attnir 0.1.0",
+    description = "Attention-aware retrieval and ranking: Lucene passage indexes with ONNX encoders, "
+        + "exact (trec_eval) evaluation.",
+    subcommands = {IndexCommand.class, SearchCommand.class, EvaluateCommand.class, RescoreCommand.class,
+        CompareCommand.class, RegressionCommand.class, SummarizeCommand.class, ComparePoolingsCommand.class,
+        DittoSearchCommand.class, TrainPoolingCommand.class, NqPassagesCommand.class, PositionSetsCommand.class,
+        PositionBiasCommand.class, CommandLine.HelpCommand.class})
+public final class AttnirCli implements Runnable {
+
+  /** Exit code for bad input, configuration or an unusable index (the message says which). */
+  public static final int EXIT_USAGE = 2;
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+
+  /** Builds the command line with error handling that prints one clear line instead of a stack trace. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new AttnirCli());
+    cli.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+      PrintWriter err = cmd.getErr();
+      if (e instanceof InputException || e instanceof IndexException || e instanceof IllegalArgumentException) {
+        err.println("error: " + e.getMessage());
+        err.flush();
+        return EXIT_USAGE;
+      }
+      throw e;
+    });
+    return cli;
+  }
+
+  public static void main(String[] args) {
+    SimdStatus.describe(); // observe Lucene's vectorization choice before anything else initialises it
+    System.exit(commandLine().execute(args));
+  }
+}

@@ -1,0 +1,308 @@
+package dev.attnir.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.attnir.encoders.Embedder;
+import dev.attnir.eval.data.BeirDataset;
+import dev.attnir.eval.data.CorpusReader;
+import dev.attnir.eval.data.TrecRun;
+import dev.attnir.eval.metrics.EvaluationResult;
+import dev.attnir.eval.metrics.Evaluator;
+import dev.attnir.eval.metrics.Metric;
+import dev.attnir.eval.metrics.Metrics;
+import dev.attnir.eval.metrics.PairedTests;
+import dev.attnir.indexer.IndexBuilder;
+import dev.attnir.indexer.retrieve.RetrievalConfig;
+import dev.attnir.indexer.IndexException;
+import dev.attnir.indexer.IndexManifest;
+import dev.attnir.indexer.PassageIndexWriter;
+import dev.attnir.indexer.PassageSettings;
+import dev.attnir.indexer.PassageSplitter;
+import dev.attnir.core.Retriever;
+import dev.attnir.core.Ranking;
+import dev.attnir.indexer.search.LuceneSearchBackend;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code attnir evaluate}: BEIR directory to index, runs and metrics. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Evaluate retrieval on a BEIR dataset: build (or reuse) the index, run every retriever over the "
+        + "split's queries, score with trec_eval-exact metrics, and test each retriever against the first.")
+final class EvaluateCommand implements Callable<Integer> {
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--beir", required = true, paramLabel = "DIR",
+      description = "BEIR dataset directory (corpus.jsonl, queries.jsonl, qrels/<split>.tsv).")
+  Path beir;
+
+  @Option(names = "--split", defaultValue = "test", description = "Qrels split. Default: ${DEFAULT-VALUE}.")
+  String split;
+
+  @Option(names = "--output", paramLabel = "DIR",
+      description = "Where runs, metrics and the index go. Default: runs/<dataset>-<model>-<pooling>-<passages>.")
+  Path output;
+
+  @Option(names = "--index", paramLabel = "DIR", description = "Index directory. Default: <output>/index.")
+  Path index;
+
+  @Option(names = "--overwrite", description = "Rebuild the index even if a compatible one exists.")
+  boolean overwrite;
+
+  @Option(names = "--retriever", paramLabel = "LIST", defaultValue = "bm25,dense,hybrid", split = ",",
+      description = "Retrievers to run, comma-separated; the first is the baseline of the significance tests. "
+          + "Default: ${DEFAULT-VALUE} (bm25 only with --model none).")
+  List<String> retrievers;
+
+  @Option(names = {"-k", "--hits"}, paramLabel = "K", defaultValue = "1000",
+      description = "Documents retrieved per query. Default: ${DEFAULT-VALUE}.")
+  int k;
+
+  @Option(names = "--metrics", paramLabel = "LIST",
+      description = "Comma-separated metrics. Default: nDCG@10, R@100, R@1000, MRR@10, MAP, P@10.")
+  String metrics;
+
+  @Option(names = "--averaging", paramLabel = "all-judged|retrieved", defaultValue = "all-judged",
+      description = "Average over all judged queries (trec_eval -c) or those with results. Default: ${DEFAULT-VALUE}.")
+  String averaging;
+
+  @Option(names = "--permutations", paramLabel = "N", defaultValue = "100000",
+      description = "Randomization test permutations. Default: ${DEFAULT-VALUE}.")
+  int permutations;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the randomization test. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--on-invalid", paramLabel = "fail|skip", defaultValue = "fail",
+      description = "Invalid corpus documents stop the build (fail) or are skipped and reported. Default: ${DEFAULT-VALUE}.")
+  String onInvalid;
+
+  @Mixin
+  ModelOptions model;
+
+  @Mixin
+  PassageOptions passages;
+
+  @Mixin
+  RetrievalOptions retrieval;
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    BeirDataset ds = BeirDataset.open(beir, split);
+    List<Metric> ms = metrics == null ? Metrics.defaults() : Metrics.parseList(metrics);
+    Evaluator.Averaging avg = RescoreCommand.averaging(averaging);
+    CorpusReader.InvalidPolicy policy = IndexCommand.policy(onInvalid);
+    List<RetrievalConfig.Kind> kinds = new ArrayList<>();
+    for (String r : retrievers) {
+      RetrievalConfig.Kind kind = RetrievalConfig.Kind.parse(r);
+      if (model.none() && kind != RetrievalConfig.Kind.BM25) {
+        if (spec.commandLine().getParseResult().matchedOption("--retriever") != null) {
+          throw new IllegalArgumentException(kind.label() + " retrieval needs a model; --model none builds BM25 only");
+        }
+        continue;
+      }
+      kinds.add(kind);
+    }
+    PassageSettings settings = passages.settings(model.tokenizerName(), model.none() ? 0 : model.spec().maxLength());
+    String datasetName = ds.dir().toAbsolutePath().normalize().getFileName().toString();
+    String poolingLabel = model.none() ? "bm25only" : model.spec().name() + "-"
+        + (model.pooling == null ? model.spec().pooling() : model.pooling.replace(':', '_').replace(',', '_'));
+    Path outDir = output != null ? output : Path.of("runs", datasetName + "-" + poolingLabel + "-"
+        + settings.mode().name().toLowerCase(Locale.ROOT)
+        + (settings.mode() == PassageSettings.Mode.WINDOW ? settings.length() + "s" + settings.stride() : ""));
+    Path indexDir = index != null ? index : outDir.resolve("index");
+    Embedder loaded = model.loadForBuild(overwrite ? null : indexDir, () -> CorpusReader.stream(ds.corpus(), policy),
+        settings);
+    try (Embedder embedder = loaded) {
+      PassageSplitter splitter = PassageOptions.splitter(settings, embedder);
+      Files.createDirectories(outDir);
+      out.println("Dataset " + ds.dir() + " (" + split + "): " + ds.queries().size() + " judged queries, "
+          + ds.qrels().size() + " judgments");
+      out.println("Lucene SIMD vectors: " + SimdStatus.describe());
+      out.flush();
+
+      Map<String, Object> summary = new LinkedHashMap<>();
+      IndexManifest manifest = prepareIndex(ds, policy, indexDir, splitter, embedder, out, summary);
+
+      Map<String, EvaluationResult> results = new LinkedHashMap<>();
+      Map<String, Object> retrieverSummaries = new LinkedHashMap<>();
+      try (LuceneSearchBackend backend = LuceneSearchBackend.open(indexDir)) {
+        for (RetrievalConfig.Kind kind : kinds) {
+          RetrievalConfig config = retrieval.config(kind);
+          Retriever r = config.create(backend, embedder);
+          long start = System.nanoTime();
+          Map<String, Ranking> ranked;
+          try (Progress progress = new Progress("Retrieving " + kind.label(), ds.queries().size(), "queries")) {
+            ranked = r.retrieveAll(ds.queries(), k, progress);
+          }
+          double seconds = (System.nanoTime() - start) / 1e9;
+          TrecRun run = TrecRun.fromRankings(ranked);
+          Path runFile = outDir.resolve("run." + kind.label() + ".trec");
+          run.write(runFile, r.name());
+          EvaluationResult result = Evaluator.evaluate(run, ds.qrels(), ms, avg);
+          results.put(kind.label(), result);
+          writePerQuery(outDir.resolve("metrics." + kind.label() + ".json"), ds, kind, config, result, seconds,
+              runFile);
+          Map<String, Object> s = new LinkedHashMap<>();
+          s.put("config", config.describe());
+          s.put("run", runFile.toString());
+          s.put("seconds", seconds);
+          s.put("means", result.means());
+          retrieverSummaries.put(kind.label(), s);
+        }
+      }
+      printTable(out, ms, results);
+      Map<String, Object> comparisons = compare(out, ms, results);
+      summary.put("dataset", ds.dir().toString());
+      summary.put("split", split);
+      summary.put("queries", ds.queries().size());
+      summary.put("averaging", avg.name());
+      summary.put("k", k);
+      summary.put("manifest", manifest);
+      summary.put("retrievers", retrieverSummaries);
+      summary.put("comparisons", comparisons);
+      summary.put("simd", SimdStatus.describe());
+      summary.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
+          "java", System.getProperty("java.vm.name") + " " + Runtime.version()));
+      JSON.writeValue(outDir.resolve("summary.json").toFile(), summary);
+      out.println("Wrote runs and metrics to " + outDir);
+      out.flush();
+    }
+    return 0;
+  }
+
+  private IndexManifest prepareIndex(BeirDataset ds, CorpusReader.InvalidPolicy policy, Path indexDir,
+      PassageSplitter splitter, Embedder embedder, PrintWriter out, Map<String, Object> summary) {
+    IndexManifest requested = IndexManifest.create(passages.analyzer, splitter.settings(),
+        embedder == null ? null : embedder.identity());
+    if (!overwrite && PassageIndexWriter.indexExists(indexDir)) {
+      IndexManifest existing;
+      try (LuceneSearchBackend b = LuceneSearchBackend.open(indexDir)) {
+        existing = b.manifest();
+      }
+      List<String> differences = existing.buildDifferences(requested);
+      if (!differences.isEmpty()) {
+        throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + indexDir
+            + " was built differently (" + String.join("; ", differences) + "); pass --overwrite to rebuild it or "
+            + "--index for another directory");
+      }
+      long corpusDocs = countDocuments(ds, policy);
+      if (existing.documents() == corpusDocs) {
+        out.printf(Locale.ROOT, "Reusing index at %s (%,d documents, %,d passages, built the same way)%n", indexDir,
+            existing.documents(), existing.passageCount());
+        summary.put("index", Map.of("path", indexDir.toString(), "reused", true));
+        return existing;
+      }
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + indexDir + " has "
+          + existing.documents() + " documents but the corpus has " + corpusDocs + "; pass --overwrite to rebuild");
+    }
+    IndexBuilder.Report report;
+    long lines = IndexCommand.countLines(ds.corpus());
+    CorpusReader reader = new CorpusReader(ds.corpus(), policy);
+    try (reader; Progress progress = new Progress("Indexing", lines, "passages")) {
+      report = new IndexBuilder(2048, 0).build(reader.stream(), indexDir, passages.analyzer, splitter, embedder,
+          overwrite ? PassageIndexWriter.Mode.OVERWRITE : PassageIndexWriter.Mode.CREATE_OR_APPEND, lines, progress);
+    }
+    IndexCommand.printSummary(out, report, report.manifest(), reader);
+    Map<String, Object> idx = new LinkedHashMap<>();
+    idx.put("path", indexDir.toString());
+    idx.put("reused", false);
+    idx.put("seconds", report.seconds());
+    idx.put("encoding", report.encoding());
+    idx.put("skipped", reader.skipped());
+    summary.put("index", idx);
+    return report.manifest();
+  }
+
+  private static long countDocuments(BeirDataset ds, CorpusReader.InvalidPolicy policy) {
+    long n = 0;
+    try (CorpusReader r = new CorpusReader(ds.corpus(), policy)) {
+      while (r.next() != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static void writePerQuery(Path file, BeirDataset ds, RetrievalConfig.Kind kind, RetrievalConfig config,
+      EvaluationResult result, double seconds, Path runFile) throws IOException {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("dataset", ds.dir().toString());
+    json.put("split", ds.split());
+    json.put("retriever", kind.label());
+    json.put("config", config.describe());
+    json.put("run", runFile.toString());
+    json.put("averaging", result.averaging().name());
+    json.put("queries", result.queries().size());
+    json.put("seconds", seconds);
+    json.put("means", result.means());
+    Map<String, Map<String, Double>> perQuery = new LinkedHashMap<>();
+    for (String q : result.queries()) {
+      Map<String, Double> v = new LinkedHashMap<>();
+      for (Metric m : result.metrics()) {
+        v.put(m.name(), result.value(m.name(), q));
+      }
+      perQuery.put(q, v);
+    }
+    json.put("perQuery", perQuery);
+    JSON.writeValue(file.toFile(), json);
+  }
+
+  private static void printTable(PrintWriter out, List<Metric> ms, Map<String, EvaluationResult> results) {
+    out.printf(Locale.ROOT, "%n%-10s", "retriever");
+    for (Metric m : ms) {
+      out.printf(Locale.ROOT, " %9s", m.name());
+    }
+    out.println();
+    for (var e : results.entrySet()) {
+      out.printf(Locale.ROOT, "%-10s", e.getKey());
+      for (Metric m : ms) {
+        out.printf(Locale.ROOT, " %9.4f", e.getValue().mean(m.name()));
+      }
+      out.println();
+    }
+  }
+
+  private Map<String, Object> compare(PrintWriter out, List<Metric> ms, Map<String, EvaluationResult> results) {
+    Map<String, Object> all = new LinkedHashMap<>();
+    if (results.size() < 2) {
+      return all;
+    }
+    var it = results.entrySet().iterator();
+    var base = it.next();
+    out.printf(Locale.ROOT, "%nPaired tests against %s (randomization, %d permutations; t-test):%n", base.getKey(),
+        permutations);
+    while (it.hasNext()) {
+      var other = it.next();
+      Map<String, Object> perMetric = new LinkedHashMap<>();
+      for (Metric m : ms) {
+        PairedTests.Comparison c = PairedTests.compare(base.getValue().perQuery().get(m.name()),
+            other.getValue().perQuery().get(m.name()), permutations, seed);
+        perMetric.put(m.name(), c);
+        if (m == ms.get(0) || m.name().equals("R@100")) {
+          out.printf(Locale.ROOT, "  %-8s %-8s %+.4f  p=%.4g (t-test p=%.4g)%n", other.getKey(), m.name(),
+              c.difference(), c.randomizationP(), c.tTestP());
+        }
+      }
+      all.put(other.getKey() + " vs " + base.getKey(), perMetric);
+    }
+    return all;
+  }
+}

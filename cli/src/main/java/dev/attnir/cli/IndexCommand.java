@@ -1,0 +1,143 @@
+package dev.attnir.cli;
+
+import dev.attnir.encoders.Embedder;
+import dev.attnir.eval.data.CorpusReader;
+import dev.attnir.indexer.IndexBuilder;
+import dev.attnir.indexer.IndexManifest;
+import dev.attnir.indexer.PassageIndexWriter;
+import dev.attnir.indexer.PassageSettings;
+import dev.attnir.indexer.PassageSplitter;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code attnir index}: corpus to passage index. */
+@Command(name = "index", mixinStandardHelpOptions = true,
+    description = "Index a JSONL corpus (or a BEIR directory's corpus.jsonl) into a Lucene passage index.")
+final class IndexCommand implements Callable<Integer> {
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--corpus", required = true, paramLabel = "FILE|DIR",
+      description = "corpus.jsonl(.gz) with {\"_id\", \"title\", \"text\"} per line, or a BEIR directory.")
+  Path corpus;
+
+  @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index directory.")
+  Path index;
+
+  @Option(names = "--overwrite", description = "Replace an existing index (it stays readable until the new one "
+      + "commits). Without it, documents are added to an index built the same way, and any other index is refused.")
+  boolean overwrite;
+
+  @Option(names = "--on-invalid", paramLabel = "fail|skip", defaultValue = "fail",
+      description = "An invalid document stops the build (fail) or is skipped and reported (skip). "
+          + "Default: ${DEFAULT-VALUE}.")
+  String onInvalid;
+
+  @Option(names = "--commit-every", paramLabel = "DOCS", defaultValue = "0",
+      description = "Commit after this many documents (0: once at the end). Default: ${DEFAULT-VALUE}.")
+  long commitEvery;
+
+  @Option(names = "--chunk", paramLabel = "DOCS", defaultValue = "2048",
+      description = "Documents split and encoded together. Default: ${DEFAULT-VALUE}.")
+  int chunk;
+
+  @Option(names = "--force-merge", description = "Merge the index into one segment at the end (faster search).")
+  boolean forceMerge;
+
+  @Mixin
+  ModelOptions model;
+
+  @Mixin
+  PassageOptions passages;
+
+  static Path corpusFile(Path corpusOrDir) {
+    if (Files.isDirectory(corpusOrDir)) {
+      Path plain = corpusOrDir.resolve("corpus.jsonl");
+      return Files.exists(plain) ? plain : corpusOrDir.resolve("corpus.jsonl.gz");
+    }
+    return corpusOrDir;
+  }
+
+  static CorpusReader.InvalidPolicy policy(String s) {
+    return switch (s.toLowerCase(Locale.ROOT)) {
+      case "fail" -> CorpusReader.InvalidPolicy.FAIL;
+      case "skip" -> CorpusReader.InvalidPolicy.SKIP;
+      default -> throw new IllegalArgumentException("--on-invalid must be fail or skip, got " + s);
+    };
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    Path file = corpusFile(corpus);
+    CorpusReader.InvalidPolicy policy = policy(onInvalid);
+    long lines = countLines(file);
+    PassageSettings settings = passages.settings(model.tokenizerName(), model.none() ? 0 : model.spec().maxLength());
+    Embedder loaded = model.loadForBuild(overwrite ? null : index, () -> CorpusReader.stream(file, policy), settings);
+    try (Embedder embedder = loaded) {
+      PassageSplitter splitter = PassageOptions.splitter(settings, embedder);
+      IndexBuilder.Report report;
+      CorpusReader reader = new CorpusReader(file, policy);
+      try (reader; Progress progress = new Progress("Indexing", lines, "passages")) {
+        report = new IndexBuilder(chunk, commitEvery).build(reader.stream(), index, passages.analyzer, splitter,
+            embedder, overwrite ? PassageIndexWriter.Mode.OVERWRITE : PassageIndexWriter.Mode.CREATE_OR_APPEND,
+            lines, progress);
+      }
+      IndexManifest m = report.manifest();
+      if (forceMerge) {
+        try (PassageIndexWriter w = PassageIndexWriter.open(index, passages.analyzer, splitter, embedder,
+            PassageIndexWriter.Mode.CREATE_OR_APPEND)) {
+          m = w.forceMerge(1);
+        }
+      }
+      printSummary(out, report, m, reader);
+    }
+    return 0;
+  }
+
+  static void printSummary(PrintWriter out, IndexBuilder.Report report, IndexManifest m, CorpusReader reader) {
+    out.printf(Locale.ROOT, "Indexed %,d documents read (%,d in index, %,d passages) in %.1f s%n",
+        report.documentsRead(), m.documents(), m.passageCount(), report.seconds());
+    if (reader.skipped() > 0) {
+      out.printf(Locale.ROOT, "Skipped %,d invalid documents; first reasons:%n", reader.skipped());
+      reader.skippedReasons().forEach(r -> out.println("  " + r));
+    }
+    if (m.hasVectors()) {
+      var e = report.encoding();
+      out.printf(Locale.ROOT, "Encoded %,d passages (%,d tokens, %,d padded positions) with %s, pooling %s; "
+              + "%,d truncated at %d tokens%n", e.texts(), e.tokens(), e.paddedTokens(), m.embedding().model(),
+          m.embedding().pooling(), e.truncated(), m.embedding().maxLength());
+    }
+    out.flush();
+  }
+
+  /** Line count for the progress bar's total (cheap compared with encoding). */
+  static long countLines(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return 0;
+    }
+    try (var in = file.toString().endsWith(".gz")
+        ? new java.util.zip.GZIPInputStream(Files.newInputStream(file)) : Files.newInputStream(file)) {
+      long n = 0;
+      byte[] buf = new byte[1 << 16];
+      for (int r = in.read(buf); r > 0; r = in.read(buf)) {
+        for (int i = 0; i < r; i++) {
+          if (buf[i] == '\n') {
+            n++;
+          }
+        }
+      }
+      return n;
+    } catch (java.io.IOException e) {
+      return 0;
+    }
+  }
+}

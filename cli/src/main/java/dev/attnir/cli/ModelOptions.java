@@ -1,0 +1,120 @@
+package dev.attnir.cli;
+
+import dev.attnir.encoders.Embedder;
+import dev.attnir.encoders.EncoderOptions;
+import dev.attnir.encoders.ModelRegistry;
+import dev.attnir.encoders.ModelSpec;
+import dev.attnir.core.ProgressListener;
+import dev.attnir.core.Document;
+import dev.attnir.indexer.embedding.EmbedderFactory;
+import dev.attnir.indexer.embedding.PoolingRequest;
+import dev.attnir.indexer.PassageSettings;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import picocli.CommandLine.Option;
+
+/** Options choosing and configuring the embedding model. */
+final class ModelOptions {
+
+  @Option(names = "--model", paramLabel = "NAME|DIR", defaultValue = ModelRegistry.DEFAULT_MODEL,
+      description = "Embedding model: a built-in name (bge-small-en-v1.5, bge-small-en-v1.5-q, all-MiniLM-L6-v2, "
+          + "all-MiniLM-L6-v2-q, e5-small-v2, e5-small-v2-q), a directory with model.onnx, tokenizer.json and "
+          + "model.json, or 'none' for a BM25-only index. Default: ${DEFAULT-VALUE}.")
+  String model;
+
+  @Option(names = "--pooling", paramLabel = "NAME",
+      description = "Pooling: cls, mean, max, embeddings-last-mean, layer1-last-mean, layers-mean:i,j, "
+          + "ditto[:layer,head], ditto-last[:layer,head], whiten (fitted on the corpus), trained (--pooling-head). "
+          + "Default: the model's own.")
+  String pooling;
+
+  @Option(names = "--whiten-base", paramLabel = "NAME",
+      description = "whiten: the pooling whose vectors are whitened (e.g. layer1-last-mean). Default: the model's own.")
+  String whitenBase;
+
+  @Option(names = "--whiten-dims", paramLabel = "K",
+      description = "whiten: dimensions kept (fewer shrink the index). Default: all.")
+  Integer whitenDims;
+
+  @Option(names = "--whiten-sample", paramLabel = "N", defaultValue = "20000",
+      description = "whiten: passages sampled from the corpus to fit on. Default: ${DEFAULT-VALUE}.")
+  int whitenSample;
+
+  @Option(names = "--whiten-epsilon", paramLabel = "E", defaultValue = "1e-6",
+      description = "whiten: singular values below E times the largest are raised to it. Default: ${DEFAULT-VALUE}.")
+  double whitenEpsilon;
+
+  @Option(names = "--pooling-head", paramLabel = "FILE", description = "trained: the head written by train-pooling.")
+  Path poolingHead;
+
+  @Option(names = "--pooling-seed", paramLabel = "N", defaultValue = "1",
+      description = "Seed of the whitening sample. Default: ${DEFAULT-VALUE}.")
+  long poolingSeed;
+
+  @Option(names = "--max-length", paramLabel = "TOKENS",
+      description = "Truncation length in tokens, special tokens included. Default: the model's own.")
+  Integer maxLength;
+
+  @Option(names = "--query-prefix", paramLabel = "TEXT", description = "Override the model's query prefix.")
+  String queryPrefix;
+
+  @Option(names = "--passage-prefix", paramLabel = "TEXT", description = "Override the model's passage prefix.")
+  String passagePrefix;
+
+  @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads, all in one run at a time. Default: two concurrent runs sharing the cores.")
+  Integer threads;
+
+  @Option(names = "--batch-tokens", paramLabel = "N", defaultValue = "2048",
+      description = "Max padded tokens per encoder batch. Default: ${DEFAULT-VALUE}.")
+  int batchTokens;
+
+  boolean none() {
+    return model.equalsIgnoreCase("none");
+  }
+
+  ModelSpec spec() {
+    ModelSpec spec = ModelRegistry.resolve(model);
+    if (maxLength != null) {
+      spec = spec.withMaxLength(maxLength);
+    }
+    if (queryPrefix != null || passagePrefix != null) {
+      spec = spec.withPrefixes(queryPrefix != null ? queryPrefix : spec.queryPrefix(),
+          passagePrefix != null ? passagePrefix : spec.passagePrefix());
+    }
+    return spec;
+  }
+
+  EncoderOptions encoderOptions() {
+    EncoderOptions o = EncoderOptions.defaults().withMaxBatchTokens(batchTokens);
+    return threads == null ? o : o.withIntraOpThreads(threads);
+  }
+
+  PoolingRequest poolingRequest() {
+    return new PoolingRequest(pooling == null ? null : pooling.trim().toLowerCase(java.util.Locale.ROOT), whitenBase,
+        whitenDims, whitenSample, whitenEpsilon, poolingSeed, poolingHead);
+  }
+
+  /**
+   * The embedder for building an index at {@code indexDir} (null for {@code --model none}): a matching pooling of an
+   * existing index is reused, otherwise it is created (whitening is fitted on the corpus).
+   */
+  Embedder loadForBuild(Path indexDir, Supplier<Stream<Document>> corpus, PassageSettings settings) {
+    if (none()) {
+      return null;
+    }
+    PoolingRequest request = poolingRequest();
+    if (!request.needsCorpus()) {
+      return EmbedderFactory.forBuild(spec(), request, encoderOptions(), indexDir, corpus, settings,
+          ProgressListener.none());
+    }
+    try (Progress fit = new Progress("Fitting " + request.name(), request.whitenSample(), "passages")) {
+      return EmbedderFactory.forBuild(spec(), request, encoderOptions(), indexDir, corpus, settings, fit);
+    }
+  }
+
+  /** The tokenizer passages are counted in: the model's word pieces, or whitespace words without a model. */
+  String tokenizerName() {
+    return none() ? "whitespace" : spec().name();
+  }
+}

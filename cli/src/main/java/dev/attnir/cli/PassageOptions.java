@@ -1,0 +1,59 @@
+package dev.attnir.cli;
+
+import dev.attnir.encoders.Embedder;
+import dev.attnir.indexer.PassageSettings;
+import dev.attnir.indexer.PassageSplitter;
+import dev.attnir.indexer.TokenSpanner;
+import dev.attnir.indexer.analysis.Analyzers;
+import picocli.CommandLine.Option;
+
+/** Options for cutting documents into passages and analyzing them for BM25. */
+final class PassageOptions {
+
+  @Option(names = "--passages", paramLabel = "MODE", defaultValue = "document",
+      description = "document: one passage per document (the encoder truncates at its max length, as MTEB does); "
+          + "window: token windows. Default: ${DEFAULT-VALUE}.")
+  String mode;
+
+  @Option(names = "--passage-length", paramLabel = "TOKENS", defaultValue = "256",
+      description = "Window length in tokens (window mode). Default: ${DEFAULT-VALUE}.")
+  int length;
+
+  @Option(names = "--passage-stride", paramLabel = "TOKENS", defaultValue = "192",
+      description = "Tokens between window starts; less than the length overlaps windows. Default: ${DEFAULT-VALUE}.")
+  int stride;
+
+  @Option(names = "--no-title", description = "Do not prepend the document title to every passage.")
+  boolean noTitle;
+
+  @Option(names = "--analyzer", paramLabel = "NAME", defaultValue = Analyzers.DEFAULT,
+      description = "BM25 analyzer: english-porter (Anserini's default), english-nostem, standard. "
+          + "Default: ${DEFAULT-VALUE}.")
+  String analyzer;
+
+  /**
+   * The passage settings, counted in {@code tokenizer}'s tokens.
+   *
+   * @param maxLength the model's max length (windows must fit it), or 0 without a model
+   * @throws IllegalArgumentException for an unknown mode or analyzer, or a window that would not fit the model
+   */
+  PassageSettings settings(String tokenizer, int maxLength) {
+    Analyzers.create(analyzer); // validate the name before any work
+    PassageSettings.Mode m = PassageSettings.Mode.parse(mode);
+    if (m == PassageSettings.Mode.DOCUMENT) {
+      return new PassageSettings(m, 0, 0, !noTitle, tokenizer);
+    }
+    if (maxLength > 0 && length > maxLength - 2) {
+      throw new IllegalArgumentException("--passage-length " + length + " does not fit " + tokenizer
+          + "'s max length " + maxLength + " (minus 2 special tokens)");
+    }
+    return new PassageSettings(m, length, stride, !noTitle, tokenizer);
+  }
+
+  /** The splitter for these settings: the encoder's word pieces, or whitespace words for a BM25-only index. */
+  static PassageSplitter splitter(PassageSettings settings, Embedder embedder) {
+    TokenSpanner spanner = embedder == null ? TokenSpanner.whitespace()
+        : embedder.encoder().tokenizer()::contentTokenSpans;
+    return new PassageSplitter(settings, spanner);
+  }
+}

@@ -1,0 +1,46 @@
+package dev.attnir.cli;
+
+import dev.attnir.indexer.retrieve.RetrievalConfig;
+import dev.attnir.indexer.search.Bm25Params;
+import dev.attnir.indexer.search.VectorSearch;
+import picocli.CommandLine.Option;
+
+/** Options of BM25, vector search and fusion. */
+final class RetrievalOptions {
+
+  @Option(names = "--bm25-k1", paramLabel = "K1", defaultValue = "0.9",
+      description = "BM25 k1. Default: ${DEFAULT-VALUE} (Anserini).")
+  float k1;
+
+  @Option(names = "--bm25-b", paramLabel = "B", defaultValue = "0.4",
+      description = "BM25 b. Default: ${DEFAULT-VALUE} (Anserini).")
+  float b;
+
+  @Option(names = "--exact", description = "Exact brute-force vector search instead of HNSW.")
+  boolean exact;
+
+  @Option(names = "--oversample", paramLabel = "N", defaultValue = "2",
+      description = "HNSW: search k*N neighbours and keep the best k. Default: ${DEFAULT-VALUE}.")
+  int oversample;
+
+  @Option(names = "--fusion", paramLabel = "rrf|linear", defaultValue = "rrf",
+      description = "Hybrid fusion: rrf (reciprocal rank) or linear (min-max normalised scores). "
+          + "Default: ${DEFAULT-VALUE}.")
+  String fusion;
+
+  @Option(names = "--rrf-k", paramLabel = "K", defaultValue = "60", description = "RRF constant. Default: ${DEFAULT-VALUE}.")
+  int rrfK;
+
+  @Option(names = "--dense-weight", paramLabel = "W", defaultValue = "0.5",
+      description = "Linear fusion weight of the dense side. Default: ${DEFAULT-VALUE}.")
+  double denseWeight;
+
+  @Option(names = "--hybrid-depth", paramLabel = "N", defaultValue = "1000",
+      description = "Documents from each side before fusion. Default: ${DEFAULT-VALUE}.")
+  int hybridDepth;
+
+  RetrievalConfig config(RetrievalConfig.Kind kind) {
+    VectorSearch vs = exact ? VectorSearch.exhaustive() : VectorSearch.hnsw(oversample);
+    return new RetrievalConfig(kind, new Bm25Params(k1, b), vs, fusion, rrfK, denseWeight, hybridDepth);
+  }
+}

@@ -1,0 +1,128 @@
+package dev.attnir.cli;
+
+import dev.attnir.encoders.Embedder;
+import dev.attnir.encoders.EncoderOptions;
+import dev.attnir.eval.data.Queries;
+import dev.attnir.eval.data.TrecRun;
+import dev.attnir.indexer.embedding.EmbedderFactory;
+import dev.attnir.indexer.retrieve.RetrievalConfig;
+import dev.attnir.core.Retriever;
+import dev.attnir.core.Ranking;
+import dev.attnir.core.ScoredDoc;
+import dev.attnir.indexer.search.LuceneSearchBackend;
+import dev.attnir.indexer.search.StoredPassage;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code attnir search}: query an index. */
+@Command(name = "search", mixinStandardHelpOptions = true,
+    description = "Search an index with BM25, dense or hybrid retrieval. The query embedder is rebuilt from the "
+        + "index's manifest (model, pooling, prefixes, max length); a mismatch is refused.")
+final class SearchCommand implements Callable<Integer> {
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index directory.")
+  Path index;
+
+  static final class QueryInput {
+    @Option(names = "--query", paramLabel = "TEXT", description = "One query.")
+    String query;
+
+    @Option(names = "--queries", paramLabel = "FILE", description = "queries.jsonl or id<TAB>text TSV.")
+    Path queries;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  QueryInput input;
+
+  @Option(names = "--retriever", paramLabel = "bm25|dense|hybrid", defaultValue = "hybrid",
+      description = "Retrieval method. Default: ${DEFAULT-VALUE} (bm25 for an index without vectors).")
+  String retriever;
+
+  @Option(names = {"-k", "--hits"}, paramLabel = "K", defaultValue = "10", description = "Documents per query. "
+      + "Default: ${DEFAULT-VALUE}.")
+  int k;
+
+  @Option(names = "--run", paramLabel = "FILE", description = "Write a TREC run file.")
+  Path run;
+
+  @Option(names = "--show-text", description = "Print each hit's best passage.")
+  boolean showText;
+
+  @Option(names = "--model", paramLabel = "DIR", description = "Model directory, when the index was built with a "
+      + "local model (built-in models are found by name).")
+  String modelOverride;
+
+  @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads, all in one run at a time. Default: one run on every core (queries are single short batches).")
+  Integer threads;
+
+  @Mixin
+  RetrievalOptions retrieval;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    Map<String, String> queries = new LinkedHashMap<>();
+    if (input.query != null) {
+      queries.put("1", input.query);
+    } else {
+      queries.putAll(Queries.read(input.queries));
+    }
+    EncoderOptions options = threads == null ? EncoderOptions.forQueries()
+        : EncoderOptions.defaults().withIntraOpThreads(threads);
+    try (LuceneSearchBackend backend = LuceneSearchBackend.open(index)) {
+      RetrievalConfig.Kind kind = RetrievalConfig.Kind.parse(retriever);
+      boolean explicit = spec.commandLine().getParseResult().matchedOption("--retriever") != null;
+      if (!backend.manifest().hasVectors() && kind != RetrievalConfig.Kind.BM25 && !explicit) {
+        kind = RetrievalConfig.Kind.BM25; // the default on an index without vectors
+      }
+      // BM25 needs no encoder: it keeps working when the dense side cannot be restored
+      try (Embedder embedder = kind == RetrievalConfig.Kind.BM25 ? null
+          : EmbedderFactory.forIndex(backend, modelOverride, options)) {
+        search(out, backend, embedder, kind, queries);
+      }
+    }
+    return 0;
+  }
+
+  private void search(PrintWriter out, LuceneSearchBackend backend, Embedder embedder, RetrievalConfig.Kind kind,
+      Map<String, String> queries) {
+    RetrievalConfig config = retrieval.config(kind);
+    Retriever r = config.create(backend, embedder);
+    Map<String, Ranking> results;
+    try (Progress progress = new Progress("Searching", queries.size(), "queries")) {
+      results = r.retrieveAll(queries, k, progress);
+    }
+    if (run != null) {
+      TrecRun.fromRankings(results).write(run, r.name());
+      out.println("Wrote " + run);
+    }
+    if (queries.size() <= 20 || run == null) {
+      for (var e : results.entrySet()) {
+        out.println("query " + e.getKey() + ": " + queries.get(e.getKey()));
+        int rank = 1;
+        for (ScoredDoc d : e.getValue()) {
+          out.printf(Locale.ROOT, "%3d  %-20s %10.6f  passage %d%n", rank++, d.docId(), d.score(), d.passage());
+          if (showText) {
+            StoredPassage p = backend.passage(d.docId(), d.passage());
+            out.println("     [" + p.start() + "-" + p.end() + "] " + p.contents());
+          }
+        }
+      }
+    }
+    out.flush();
+  }
+}
