@@ -2,11 +2,11 @@ package dev.attnir.benchmarks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.attnir.core.Document;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.TextTokenizer;
 import dev.attnir.eval.data.CorpusReader;
-import dev.attnir.core.Document;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;

@@ -1,12 +1,12 @@
 package dev.attnir.benchmarks;
 
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
-import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.TensorRequest;
 import dev.attnir.encoders.pooling.ClsPooling;
 import dev.attnir.encoders.pooling.DittoPooling;

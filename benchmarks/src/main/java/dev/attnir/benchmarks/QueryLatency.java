@@ -1,14 +1,12 @@
 package dev.attnir.benchmarks;
 
+import dev.attnir.core.Retriever;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.eval.data.BeirDataset;
 import dev.attnir.indexer.embedding.EmbedderFactory;
 import dev.attnir.indexer.retrieve.RetrievalConfig;
-import dev.attnir.core.Retriever;
-import dev.attnir.indexer.search.Bm25Params;
 import dev.attnir.indexer.search.LuceneSearchBackend;
-import dev.attnir.indexer.search.VectorSearch;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,13 +38,11 @@ public final class QueryLatency {
         Embedder oneCore = EmbedderFactory.forIndex(backend, null, EncoderOptions.defaults())) {
       Map<String, Retriever> systems = new LinkedHashMap<>();
       for (RetrievalConfig.Kind kind : RetrievalConfig.Kind.values()) {
-        RetrievalConfig c = new RetrievalConfig(kind, Bm25Params.anserini(), VectorSearch.hnsw(2), "rrf", 60, 0.5,
-            depth);
+        RetrievalConfig c = RetrievalConfig.defaults(kind).withHybridDepth(depth);
         systems.put(c.describe(), c.create(backend, embedder));
       }
       // The query encoder as indexing configures it (two single-core runs, so one core per query), for comparison.
-      RetrievalConfig hybrid = new RetrievalConfig(RetrievalConfig.Kind.HYBRID, Bm25Params.anserini(),
-          VectorSearch.hnsw(2), "rrf", 60, 0.5, depth);
+      RetrievalConfig hybrid = RetrievalConfig.defaults(RetrievalConfig.Kind.HYBRID).withHybridDepth(depth);
       systems.put(hybrid.describe() + ", query encoder on one core", hybrid.create(backend, oneCore));
       Map<String, List<Double>> latencies = new LinkedHashMap<>();
       Map<String, double[]> passMedians = new LinkedHashMap<>();

@@ -3,8 +3,8 @@ package dev.attnir.cli;
 import dev.attnir.eval.data.InputException;
 import dev.attnir.indexer.IndexException;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code attnir} command line: index, search and evaluate with attention-aware retrieval. */
 @Command(name = "attnir", mixinStandardHelpOptions = true, version = "attnir 0.1.0",

@@ -2,18 +2,17 @@ package dev.attnir.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
+import dev.attnir.encoders.cache.EmbeddingCache;
 import dev.attnir.encoders.pooling.Poolings;
 import dev.attnir.encoders.pooling.TrainedHeadPooling;
 import dev.attnir.eval.data.BeirDataset;
+import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.eval.metrics.Metric;
 import dev.attnir.eval.metrics.Metrics;
 import dev.attnir.eval.metrics.PairedTests;
-import dev.attnir.eval.data.CorpusReader;
-import dev.attnir.encoders.cache.EmbeddingCache;
 import dev.attnir.experiments.PoolingComparison;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSettings;
@@ -95,7 +94,7 @@ final class ComparePoolingsCommand implements Callable<Integer> {
     List<Metric> ms = Metrics.parseList(metrics);
     PassageSettings settings = passages.settings(modelSpec.name(), modelSpec.maxLength());
     try (OnnxEncoder encoder = OnnxEncoder.load(modelSpec, model.encoderOptions())) {
-      PassageSplitter splitter = new PassageSplitter(settings, encoder.tokenizer()::contentTokenSpans);
+      PassageSplitter splitter = PassageSplitter.forEncoder(settings, encoder);
       List<Passage> ps = splitter.splitAll(CorpusReader.stream(ds.corpus(), CorpusReader.InvalidPolicy.FAIL));
       String nativeName = model.pooling != null && !model.pooling.startsWith("whiten") ? model.pooling
           : modelSpec.pooling();

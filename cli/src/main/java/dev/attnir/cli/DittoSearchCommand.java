@@ -5,15 +5,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
+import dev.attnir.encoders.cache.EmbeddingCache;
 import dev.attnir.encoders.pooling.DittoPooling;
 import dev.attnir.encoders.pooling.LayerFeaturesPooling;
 import dev.attnir.encoders.pooling.Poolings;
 import dev.attnir.eval.data.BeirDataset;
+import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.eval.metrics.Metric;
 import dev.attnir.eval.metrics.Metrics;
 import dev.attnir.experiments.DittoSearch;
-import dev.attnir.eval.data.CorpusReader;
-import dev.attnir.encoders.cache.EmbeddingCache;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;
@@ -86,7 +86,7 @@ final class DittoSearchCommand implements Callable<Integer> {
     PassageSettings settings = passages.settings(modelSpec.name(), modelSpec.maxLength());
     PrintWriter out = spec.commandLine().getOut();
     try (OnnxEncoder encoder = OnnxEncoder.load(modelSpec, model.encoderOptions())) {
-      PassageSplitter splitter = new PassageSplitter(settings, encoder.tokenizer()::contentTokenSpans);
+      PassageSplitter splitter = PassageSplitter.forEncoder(settings, encoder);
       List<Passage> ps = splitter.splitAll(CorpusReader.stream(ds.corpus(), CorpusReader.InvalidPolicy.FAIL));
       out.printf(Locale.ROOT, "%s: %d layers; %s on %s (%s, %d queries, %,d passages)%n", modelSpec.name(),
           encoder.numLayers(), m.name(), ds.dir(), split, ds.queries().size(), ps.size());

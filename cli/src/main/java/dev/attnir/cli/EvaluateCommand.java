@@ -2,7 +2,8 @@ package dev.attnir.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.attnir.encoders.Embedder;
+import dev.attnir.core.Ranking;
+import dev.attnir.core.Retriever;
 import dev.attnir.eval.data.BeirDataset;
 import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.eval.data.TrecRun;
@@ -11,19 +12,16 @@ import dev.attnir.eval.metrics.Evaluator;
 import dev.attnir.eval.metrics.Metric;
 import dev.attnir.eval.metrics.Metrics;
 import dev.attnir.eval.metrics.PairedTests;
-import dev.attnir.indexer.IndexBuilder;
-import dev.attnir.indexer.retrieve.RetrievalConfig;
+import dev.attnir.indexer.IndexConfig;
 import dev.attnir.indexer.IndexException;
 import dev.attnir.indexer.IndexManifest;
+import dev.attnir.indexer.Indexer;
 import dev.attnir.indexer.PassageIndexWriter;
 import dev.attnir.indexer.PassageSettings;
-import dev.attnir.indexer.PassageSplitter;
-import dev.attnir.core.Retriever;
-import dev.attnir.core.Ranking;
-import dev.attnir.indexer.search.LuceneSearchBackend;
+import dev.attnir.indexer.Searcher;
+import dev.attnir.indexer.retrieve.RetrievalConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -109,7 +107,7 @@ final class EvaluateCommand implements Callable<Integer> {
     List<Metric> ms = metrics == null ? Metrics.defaults() : Metrics.parseList(metrics);
     Evaluator.Averaging avg = RescoreCommand.averaging(averaging);
     CorpusReader.InvalidPolicy policy = IndexCommand.policy(onInvalid);
-    List<RetrievalConfig.Kind> kinds = new ArrayList<>();
+    List<RetrievalConfig> configs = new ArrayList<>();
     for (String r : retrievers) {
       RetrievalConfig.Kind kind = RetrievalConfig.Kind.parse(r);
       if (model.none() && kind != RetrievalConfig.Kind.BM25) {
@@ -118,9 +116,19 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         continue;
       }
-      kinds.add(kind);
+      configs.add(retrieval.config(kind));
     }
-    PassageSettings settings = passages.settings(model.tokenizerName(), model.none() ? 0 : model.spec().maxLength());
+    if (retrieval.reranks()) {
+      // each first stage, then the same first stage reranked, so the tests compare them too
+      List<RetrievalConfig> withReranked = new ArrayList<>();
+      for (RetrievalConfig c : configs) {
+        withReranked.add(c);
+        withReranked.add(retrieval.reranked(c));
+      }
+      configs = withReranked;
+    }
+    IndexConfig indexConfig = model.indexConfig(passages, overwrite, 2048, 0);
+    PassageSettings settings = indexConfig.passages();
     String datasetName = ds.dir().toAbsolutePath().normalize().getFileName().toString();
     String poolingLabel = model.none() ? "bm25only" : model.spec().name() + "-"
         + (model.pooling == null ? model.spec().pooling() : model.pooling.replace(':', '_').replace(',', '_'));
@@ -128,107 +136,109 @@ final class EvaluateCommand implements Callable<Integer> {
         + settings.mode().name().toLowerCase(Locale.ROOT)
         + (settings.mode() == PassageSettings.Mode.WINDOW ? settings.length() + "s" + settings.stride() : ""));
     Path indexDir = index != null ? index : outDir.resolve("index");
-    Embedder loaded = model.loadForBuild(overwrite ? null : indexDir, () -> CorpusReader.stream(ds.corpus(), policy),
-        settings);
-    try (Embedder embedder = loaded) {
-      PassageSplitter splitter = PassageOptions.splitter(settings, embedder);
-      Files.createDirectories(outDir);
-      out.println("Dataset " + ds.dir() + " (" + split + "): " + ds.queries().size() + " judged queries, "
-          + ds.qrels().size() + " judgments");
-      out.println("Lucene SIMD vectors: " + SimdStatus.describe());
-      out.flush();
+    Files.createDirectories(outDir);
+    out.println("Dataset " + ds.dir() + " (" + split + "): " + ds.queries().size() + " judged queries, "
+        + ds.qrels().size() + " judgments");
+    out.println("Lucene SIMD vectors: " + SimdStatus.describe());
+    out.flush();
 
-      Map<String, Object> summary = new LinkedHashMap<>();
-      IndexManifest manifest = prepareIndex(ds, policy, indexDir, splitter, embedder, out, summary);
+    Map<String, Object> summary = new LinkedHashMap<>();
+    IndexManifest manifest = prepareIndex(ds, policy, indexDir, indexConfig, out, summary);
 
-      Map<String, EvaluationResult> results = new LinkedHashMap<>();
-      Map<String, Object> retrieverSummaries = new LinkedHashMap<>();
-      try (LuceneSearchBackend backend = LuceneSearchBackend.open(indexDir)) {
-        for (RetrievalConfig.Kind kind : kinds) {
-          RetrievalConfig config = retrieval.config(kind);
-          Retriever r = config.create(backend, embedder);
-          long start = System.nanoTime();
-          Map<String, Ranking> ranked;
-          try (Progress progress = new Progress("Retrieving " + kind.label(), ds.queries().size(), "queries")) {
-            ranked = r.retrieveAll(ds.queries(), k, progress);
-          }
-          double seconds = (System.nanoTime() - start) / 1e9;
-          TrecRun run = TrecRun.fromRankings(ranked);
-          Path runFile = outDir.resolve("run." + kind.label() + ".trec");
-          run.write(runFile, r.name());
-          EvaluationResult result = Evaluator.evaluate(run, ds.qrels(), ms, avg);
-          results.put(kind.label(), result);
-          writePerQuery(outDir.resolve("metrics." + kind.label() + ".json"), ds, kind, config, result, seconds,
-              runFile);
-          Map<String, Object> s = new LinkedHashMap<>();
-          s.put("config", config.describe());
-          s.put("run", runFile.toString());
-          s.put("seconds", seconds);
-          s.put("means", result.means());
-          retrieverSummaries.put(kind.label(), s);
+    Map<String, EvaluationResult> results = new LinkedHashMap<>();
+    Map<String, Object> retrieverSummaries = new LinkedHashMap<>();
+    try (Searcher searcher = Searcher.open(indexDir, model.modelDirectory(), model.encoderOptions())) {
+      for (RetrievalConfig config : configs) {
+        String label = config.label();
+        Retriever r = searcher.retriever(config);
+        long start = System.nanoTime();
+        Map<String, Ranking> ranked;
+        try (Progress progress = new Progress("Retrieving " + label, ds.queries().size(), "queries")) {
+          ranked = r.retrieveAll(ds.queries(), k, progress);
         }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        TrecRun run = TrecRun.fromRankings(ranked);
+        Path runFile = outDir.resolve("run." + label + ".trec");
+        run.write(runFile, r.name());
+        EvaluationResult result = Evaluator.evaluate(run, ds.qrels(), ms, avg);
+        results.put(label, result);
+        writePerQuery(outDir.resolve("metrics." + label + ".json"), ds, label, config, result, seconds, runFile);
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("config", config.describe());
+        s.put("run", runFile.toString());
+        s.put("seconds", seconds);
+        s.put("means", result.means());
+        retrieverSummaries.put(label, s);
       }
-      printTable(out, ms, results);
-      Map<String, Object> comparisons = compare(out, ms, results);
-      summary.put("dataset", ds.dir().toString());
-      summary.put("split", split);
-      summary.put("queries", ds.queries().size());
-      summary.put("averaging", avg.name());
-      summary.put("k", k);
-      summary.put("manifest", manifest);
-      summary.put("retrievers", retrieverSummaries);
-      summary.put("comparisons", comparisons);
-      summary.put("simd", SimdStatus.describe());
-      summary.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
-          "java", System.getProperty("java.vm.name") + " " + Runtime.version()));
-      JSON.writeValue(outDir.resolve("summary.json").toFile(), summary);
-      out.println("Wrote runs and metrics to " + outDir);
-      out.flush();
     }
+    printTable(out, ms, results);
+    Map<String, Object> comparisons = compare(out, ms, results);
+    summary.put("dataset", ds.dir().toString());
+    summary.put("split", split);
+    summary.put("queries", ds.queries().size());
+    summary.put("averaging", avg.name());
+    summary.put("k", k);
+    summary.put("manifest", manifest);
+    summary.put("retrievers", retrieverSummaries);
+    summary.put("comparisons", comparisons);
+    summary.put("simd", SimdStatus.describe());
+    summary.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
+        "java", System.getProperty("java.vm.name") + " " + Runtime.version()));
+    JSON.writeValue(outDir.resolve("summary.json").toFile(), summary);
+    out.println("Wrote runs and metrics to " + outDir);
+    out.flush();
     return 0;
   }
 
+  /**
+   * Reuses an index built the same way from a corpus with as many documents, or builds one. Opening the indexer checks
+   * the build settings (refusing, with the differences, an index built otherwise); a reused index is not touched.
+   */
   private IndexManifest prepareIndex(BeirDataset ds, CorpusReader.InvalidPolicy policy, Path indexDir,
-      PassageSplitter splitter, Embedder embedder, PrintWriter out, Map<String, Object> summary) {
-    IndexManifest requested = IndexManifest.create(passages.analyzer, splitter.settings(),
-        embedder == null ? null : embedder.identity());
-    if (!overwrite && PassageIndexWriter.indexExists(indexDir)) {
-      IndexManifest existing;
-      try (LuceneSearchBackend b = LuceneSearchBackend.open(indexDir)) {
-        existing = b.manifest();
+      IndexConfig indexConfig, PrintWriter out, Map<String, Object> summary) {
+    boolean existing = !overwrite && PassageIndexWriter.indexExists(indexDir);
+    Indexer indexer;
+    try {
+      indexer = model.openIndexer(indexDir, indexConfig, () -> CorpusReader.stream(ds.corpus(), policy));
+    } catch (IndexException e) {
+      if (e.reason() == IndexException.Reason.INCOMPATIBLE && existing) {
+        throw new IndexException(IndexException.Reason.INCOMPATIBLE, e.getMessage() + " Pass --overwrite to "
+            + "rebuild it or --index for another directory.", e);
       }
-      List<String> differences = existing.buildDifferences(requested);
-      if (!differences.isEmpty()) {
-        throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + indexDir
-            + " was built differently (" + String.join("; ", differences) + "); pass --overwrite to rebuild it or "
-            + "--index for another directory");
-      }
+      throw e;
+    }
+    if (existing) {
+      IndexManifest m = indexer.manifest();
+      indexer.rollback();
       long corpusDocs = countDocuments(ds, policy);
-      if (existing.documents() == corpusDocs) {
+      if (m.documents() == corpusDocs) {
         out.printf(Locale.ROOT, "Reusing index at %s (%,d documents, %,d passages, built the same way)%n", indexDir,
-            existing.documents(), existing.passageCount());
+            m.documents(), m.passageCount());
         summary.put("index", Map.of("path", indexDir.toString(), "reused", true));
-        return existing;
+        return m;
       }
       throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + indexDir + " has "
-          + existing.documents() + " documents but the corpus has " + corpusDocs + "; pass --overwrite to rebuild");
+          + m.documents() + " documents but the corpus has " + corpusDocs + "; pass --overwrite to rebuild");
     }
-    IndexBuilder.Report report;
     long lines = IndexCommand.countLines(ds.corpus());
+    Indexer.Report report;
+    IndexManifest m;
     CorpusReader reader = new CorpusReader(ds.corpus(), policy);
-    try (reader; Progress progress = new Progress("Indexing", lines, "passages")) {
-      report = new IndexBuilder(2048, 0).build(reader.stream(), indexDir, passages.analyzer, splitter, embedder,
-          overwrite ? PassageIndexWriter.Mode.OVERWRITE : PassageIndexWriter.Mode.CREATE_OR_APPEND, lines, progress);
+    try (indexer; reader; Progress progress = new Progress("Indexing", lines, "passages")) {
+      indexer.addAll(reader.stream(), lines, progress);
+      m = indexer.commit();
+      report = indexer.report();
     }
-    IndexCommand.printSummary(out, report, report.manifest(), reader);
+    IndexCommand.printSummary(out, report, m, reader);
     Map<String, Object> idx = new LinkedHashMap<>();
     idx.put("path", indexDir.toString());
     idx.put("reused", false);
     idx.put("seconds", report.seconds());
     idx.put("encoding", report.encoding());
+    idx.put("documentsSplit", report.documentsSplit());
     idx.put("skipped", reader.skipped());
     summary.put("index", idx);
-    return report.manifest();
+    return m;
   }
 
   private static long countDocuments(BeirDataset ds, CorpusReader.InvalidPolicy policy) {
@@ -241,12 +251,12 @@ final class EvaluateCommand implements Callable<Integer> {
     return n;
   }
 
-  private static void writePerQuery(Path file, BeirDataset ds, RetrievalConfig.Kind kind, RetrievalConfig config,
+  private static void writePerQuery(Path file, BeirDataset ds, String label, RetrievalConfig config,
       EvaluationResult result, double seconds, Path runFile) throws IOException {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("dataset", ds.dir().toString());
     json.put("split", ds.split());
-    json.put("retriever", kind.label());
+    json.put("retriever", label);
     json.put("config", config.describe());
     json.put("run", runFile.toString());
     json.put("averaging", result.averaging().name());
@@ -266,13 +276,14 @@ final class EvaluateCommand implements Callable<Integer> {
   }
 
   private static void printTable(PrintWriter out, List<Metric> ms, Map<String, EvaluationResult> results) {
-    out.printf(Locale.ROOT, "%n%-10s", "retriever");
+    int width = Math.max(10, results.keySet().stream().mapToInt(String::length).max().orElse(0));
+    out.printf(Locale.ROOT, "%n%-" + width + "s", "retriever");
     for (Metric m : ms) {
       out.printf(Locale.ROOT, " %9s", m.name());
     }
     out.println();
     for (var e : results.entrySet()) {
-      out.printf(Locale.ROOT, "%-10s", e.getKey());
+      out.printf(Locale.ROOT, "%-" + width + "s", e.getKey());
       for (Metric m : ms) {
         out.printf(Locale.ROOT, " %9.4f", e.getValue().mean(m.name()));
       }

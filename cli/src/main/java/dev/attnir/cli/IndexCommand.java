@@ -1,12 +1,10 @@
 package dev.attnir.cli;
 
-import dev.attnir.encoders.Embedder;
 import dev.attnir.eval.data.CorpusReader;
-import dev.attnir.indexer.IndexBuilder;
+import dev.attnir.indexer.IndexConfig;
 import dev.attnir.indexer.IndexManifest;
-import dev.attnir.indexer.PassageIndexWriter;
+import dev.attnir.indexer.Indexer;
 import dev.attnir.indexer.PassageSettings;
-import dev.attnir.indexer.PassageSplitter;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,32 +78,23 @@ final class IndexCommand implements Callable<Integer> {
     Path file = corpusFile(corpus);
     CorpusReader.InvalidPolicy policy = policy(onInvalid);
     long lines = countLines(file);
-    PassageSettings settings = passages.settings(model.tokenizerName(), model.none() ? 0 : model.spec().maxLength());
-    Embedder loaded = model.loadForBuild(overwrite ? null : index, () -> CorpusReader.stream(file, policy), settings);
-    try (Embedder embedder = loaded) {
-      PassageSplitter splitter = PassageOptions.splitter(settings, embedder);
-      IndexBuilder.Report report;
-      CorpusReader reader = new CorpusReader(file, policy);
-      try (reader; Progress progress = new Progress("Indexing", lines, "passages")) {
-        report = new IndexBuilder(chunk, commitEvery).build(reader.stream(), index, passages.analyzer, splitter,
-            embedder, overwrite ? PassageIndexWriter.Mode.OVERWRITE : PassageIndexWriter.Mode.CREATE_OR_APPEND,
-            lines, progress);
-      }
-      IndexManifest m = report.manifest();
-      if (forceMerge) {
-        try (PassageIndexWriter w = PassageIndexWriter.open(index, passages.analyzer, splitter, embedder,
-            PassageIndexWriter.Mode.CREATE_OR_APPEND)) {
-          m = w.forceMerge(1);
-        }
-      }
-      printSummary(out, report, m, reader);
+    IndexConfig config = model.indexConfig(passages, overwrite, chunk, commitEvery);
+    Indexer indexer = model.openIndexer(index, config, () -> CorpusReader.stream(file, policy));
+    CorpusReader reader = new CorpusReader(file, policy);
+    IndexManifest m;
+    Indexer.Report report;
+    try (indexer; reader; Progress progress = new Progress("Indexing", lines, "passages")) {
+      indexer.addAll(reader.stream(), lines, progress);
+      m = forceMerge ? indexer.forceMerge(1) : indexer.commit();
+      report = indexer.report();
     }
+    printSummary(out, report, m, reader);
     return 0;
   }
 
-  static void printSummary(PrintWriter out, IndexBuilder.Report report, IndexManifest m, CorpusReader reader) {
+  static void printSummary(PrintWriter out, Indexer.Report report, IndexManifest m, CorpusReader reader) {
     out.printf(Locale.ROOT, "Indexed %,d documents read (%,d in index, %,d passages) in %.1f s%n",
-        report.documentsRead(), m.documents(), m.passageCount(), report.seconds());
+        report.documents(), m.documents(), m.passageCount(), report.seconds());
     if (reader.skipped() > 0) {
       out.printf(Locale.ROOT, "Skipped %,d invalid documents; first reasons:%n", reader.skipped());
       reader.skippedReasons().forEach(r -> out.println("  " + r));
@@ -115,6 +104,10 @@ final class IndexCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "Encoded %,d passages (%,d tokens, %,d padded positions) with %s, pooling %s; "
               + "%,d truncated at %d tokens%n", e.texts(), e.tokens(), e.paddedTokens(), m.embedding().model(),
           m.embedding().pooling(), e.truncated(), m.embedding().maxLength());
+    }
+    if (m.passages().mode() == PassageSettings.Mode.AUTO) {
+      out.printf(Locale.ROOT, "%,d documents longer than the model reads were cut into windows (passages auto)%n",
+          report.documentsSplit());
     }
     out.flush();
   }

@@ -1,14 +1,13 @@
 package dev.attnir.cli;
 
-import dev.attnir.encoders.Embedder;
+import dev.attnir.core.Document;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
-import dev.attnir.core.ProgressListener;
-import dev.attnir.core.Document;
-import dev.attnir.indexer.embedding.EmbedderFactory;
-import dev.attnir.indexer.embedding.PoolingRequest;
+import dev.attnir.indexer.IndexConfig;
+import dev.attnir.indexer.Indexer;
 import dev.attnir.indexer.PassageSettings;
+import dev.attnir.indexer.embedding.PoolingRequest;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -96,20 +95,49 @@ final class ModelOptions {
   }
 
   /**
-   * The embedder for building an index at {@code indexDir} (null for {@code --model none}): a matching pooling of an
-   * existing index is reused, otherwise it is created (whitening is fitted on the corpus).
+   * The index configuration these options and {@code passages} describe (BM25 only for {@code --model none}).
+   *
+   * @throws IllegalArgumentException for settings that cannot work together, naming them
    */
-  Embedder loadForBuild(Path indexDir, Supplier<Stream<Document>> corpus, PassageSettings settings) {
+  IndexConfig indexConfig(PassageOptions passages, boolean overwrite, int chunkDocuments, long commitEvery) {
+    PassageSettings settings = passages.settings(tokenizerName(), none() ? 0 : spec().maxLength());
+    IndexConfig.Builder b = IndexConfig.builder().analyzer(passages.analyzer).encoderOptions(encoderOptions())
+        .chunkDocuments(chunkDocuments).commitEvery(commitEvery);
     if (none()) {
-      return null;
+      b.bm25Only();
+    } else {
+      b.model(spec()).pooling(poolingRequest());
     }
-    PoolingRequest request = poolingRequest();
-    if (!request.needsCorpus()) {
-      return EmbedderFactory.forBuild(spec(), request, encoderOptions(), indexDir, corpus, settings,
-          ProgressListener.none());
+    if (overwrite) {
+      b.overwrite();
     }
-    try (Progress fit = new Progress("Fitting " + request.name(), request.whitenSample(), "passages")) {
-      return EmbedderFactory.forBuild(spec(), request, encoderOptions(), indexDir, corpus, settings, fit);
+    if (!settings.prependTitle()) {
+      b.noTitle();
+    }
+    switch (settings.mode()) {
+      case AUTO -> b.autoPassages();
+      case DOCUMENT -> b.wholeDocuments();
+      case WINDOW -> b.windows(settings.length(), settings.stride());
+    }
+    return b.build();
+  }
+
+  /** A local model directory to restore the query embedder from, or null for a built-in model. */
+  String modelDirectory() {
+    return !none() && java.nio.file.Files.isDirectory(Path.of(model)) ? model : null;
+  }
+
+  /**
+   * Opens the indexer for {@code config}, fitting a corpus-fitted pooling ({@code whiten}) on {@code corpus} with a
+   * progress bar.
+   */
+  Indexer openIndexer(Path index, IndexConfig config, Supplier<Stream<Document>> corpus) {
+    if (!config.pooling().needsCorpus()) {
+      return Indexer.create(index, config, corpus);
+    }
+    try (Progress fit = new Progress("Fitting " + config.pooling().name(), config.pooling().whitenSample(),
+        "passages")) {
+      return Indexer.create(index, config, corpus, fit);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.attnir.cli;
 
+import dev.attnir.core.Rerankers;
 import dev.attnir.indexer.retrieve.RetrievalConfig;
 import dev.attnir.indexer.search.Bm25Params;
 import dev.attnir.indexer.search.VectorSearch;
@@ -39,8 +40,41 @@ final class RetrievalOptions {
       description = "Documents from each side before fusion. Default: ${DEFAULT-VALUE}.")
   int hybridDepth;
 
+  /** The registered rerankers' names, for the help text. */
+  static final class RerankerNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      java.util.Set<String> names = Rerankers.available().keySet();
+      return (names.isEmpty() ? java.util.List.of("none on the classpath") : names).iterator();
+    }
+  }
+
+  @Option(names = "--rerank", paramLabel = "NAME[:K=V,...]", completionCandidates = RerankerNames.class,
+      description = "Rerank each retriever's top documents with this reranker (registered rerankers: "
+          + "${COMPLETION-CANDIDATES}); evaluate reports each retriever with and without it.")
+  String rerank;
+
+  @Option(names = "--rerank-depth", paramLabel = "N", defaultValue = "100",
+      description = "Documents reranked per query. Default: ${DEFAULT-VALUE}.")
+  int rerankDepth;
+
+  /** The first stage these options describe (no reranker). */
   RetrievalConfig config(RetrievalConfig.Kind kind) {
     VectorSearch vs = exact ? VectorSearch.exhaustive() : VectorSearch.hnsw(oversample);
-    return new RetrievalConfig(kind, new Bm25Params(k1, b), vs, fusion, rrfK, denseWeight, hybridDepth);
+    return new RetrievalConfig(kind, new Bm25Params(k1, b), vs, fusion, rrfK, denseWeight, hybridDepth, null,
+        rerankDepth);
+  }
+
+  /** Whether a reranker was asked for (it is created, and an unknown name refused, here). */
+  boolean reranks() {
+    if (rerank != null) {
+      Rerankers.create(rerank);
+    }
+    return rerank != null;
+  }
+
+  /** {@code firstStage} followed by the reranker of {@code --rerank}. */
+  RetrievalConfig reranked(RetrievalConfig firstStage) {
+    return firstStage.withRerank(rerank, rerankDepth);
   }
 }

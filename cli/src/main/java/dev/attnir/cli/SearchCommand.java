@@ -1,21 +1,16 @@
 package dev.attnir.cli;
 
-import dev.attnir.encoders.Embedder;
+import dev.attnir.core.Ranking;
+import dev.attnir.core.Retriever;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.eval.data.Queries;
 import dev.attnir.eval.data.TrecRun;
-import dev.attnir.indexer.embedding.EmbedderFactory;
+import dev.attnir.indexer.SearchHit;
+import dev.attnir.indexer.Searcher;
 import dev.attnir.indexer.retrieve.RetrievalConfig;
-import dev.attnir.core.Retriever;
-import dev.attnir.core.Ranking;
-import dev.attnir.core.ScoredDoc;
-import dev.attnir.indexer.search.LuceneSearchBackend;
-import dev.attnir.indexer.search.StoredPassage;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -83,46 +78,39 @@ final class SearchCommand implements Callable<Integer> {
     }
     EncoderOptions options = threads == null ? EncoderOptions.forQueries()
         : EncoderOptions.defaults().withIntraOpThreads(threads);
-    try (LuceneSearchBackend backend = LuceneSearchBackend.open(index)) {
+    try (Searcher searcher = Searcher.open(index, modelOverride, options)) {
       RetrievalConfig.Kind kind = RetrievalConfig.Kind.parse(retriever);
       boolean explicit = spec.commandLine().getParseResult().matchedOption("--retriever") != null;
-      if (!backend.manifest().hasVectors() && kind != RetrievalConfig.Kind.BM25 && !explicit) {
+      if (!searcher.manifest().hasVectors() && kind != RetrievalConfig.Kind.BM25 && !explicit) {
         kind = RetrievalConfig.Kind.BM25; // the default on an index without vectors
       }
-      // BM25 needs no encoder: it keeps working when the dense side cannot be restored
-      try (Embedder embedder = kind == RetrievalConfig.Kind.BM25 ? null
-          : EmbedderFactory.forIndex(backend, modelOverride, options)) {
-        search(out, backend, embedder, kind, queries);
+      RetrievalConfig config = retrieval.config(kind);
+      if (retrieval.reranks()) {
+        config = retrieval.reranked(config);
       }
-    }
-    return 0;
-  }
-
-  private void search(PrintWriter out, LuceneSearchBackend backend, Embedder embedder, RetrievalConfig.Kind kind,
-      Map<String, String> queries) {
-    RetrievalConfig config = retrieval.config(kind);
-    Retriever r = config.create(backend, embedder);
-    Map<String, Ranking> results;
-    try (Progress progress = new Progress("Searching", queries.size(), "queries")) {
-      results = r.retrieveAll(queries, k, progress);
-    }
-    if (run != null) {
-      TrecRun.fromRankings(results).write(run, r.name());
-      out.println("Wrote " + run);
-    }
-    if (queries.size() <= 20 || run == null) {
-      for (var e : results.entrySet()) {
-        out.println("query " + e.getKey() + ": " + queries.get(e.getKey()));
-        int rank = 1;
-        for (ScoredDoc d : e.getValue()) {
-          out.printf(Locale.ROOT, "%3d  %-20s %10.6f  passage %d%n", rank++, d.docId(), d.score(), d.passage());
-          if (showText) {
-            StoredPassage p = backend.passage(d.docId(), d.passage());
-            out.println("     [" + p.start() + "-" + p.end() + "] " + p.contents());
+      // BM25 loads no encoder: it keeps working when the dense side cannot be restored
+      Retriever r = searcher.retriever(config);
+      Map<String, Ranking> results;
+      try (Progress progress = new Progress("Searching", queries.size(), "queries")) {
+        results = r.retrieveAll(queries, k, progress);
+      }
+      if (run != null) {
+        TrecRun.fromRankings(results).write(run, r.name());
+        out.println("Wrote " + run);
+      }
+      if (queries.size() <= 20 || run == null) {
+        for (var e : results.entrySet()) {
+          out.println("query " + e.getKey() + ": " + queries.get(e.getKey()));
+          for (SearchHit h : searcher.hits(e.getValue())) {
+            out.printf(Locale.ROOT, "%3d  %-20s %10.6f  passage %d%n", h.rank(), h.docId(), h.score(), h.passage());
+            if (showText) {
+              out.println("     [" + h.start() + "-" + h.end() + "] " + h.text());
+            }
           }
         }
       }
     }
     out.flush();
+    return 0;
   }
 }

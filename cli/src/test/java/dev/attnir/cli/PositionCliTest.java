@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.OnnxEncoder;
-import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.pooling.Poolings;
 import dev.attnir.eval.position.PositionSets;
 import java.nio.file.Files;

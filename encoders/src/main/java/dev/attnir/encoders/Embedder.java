@@ -1,7 +1,6 @@
 package dev.attnir.encoders;
 
 import dev.attnir.core.ProgressListener;
-
 import dev.attnir.encoders.pooling.Poolings;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,12 +1,11 @@
 package dev.attnir.encoders;
 
-import dev.attnir.core.ProgressListener;
-
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.attnir.core.ProgressListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;

@@ -1,10 +1,9 @@
 package dev.attnir.encoders;
 
-import dev.attnir.core.ProgressListener;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.pooling.ClsPooling;
 import java.util.ArrayList;
 import java.util.BitSet;

@@ -1,7 +1,5 @@
 package dev.attnir.encoders;
 
-import dev.attnir.core.ProgressListener;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +8,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.attnir.core.ProgressListener;
 import java.io.ByteArrayInputStream;
 import java.util.HashMap;
 import java.util.List;

@@ -1,13 +1,12 @@
 package dev.attnir.encoders;
 
-import dev.attnir.core.ProgressListener;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnir.core.ProgressListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,19 +1,17 @@
 package dev.attnir.experiments;
 
-import dev.attnir.indexer.retrieve.ExactDense;
-
-import dev.attnir.encoders.cache.EmbeddingCache;
-
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
-import dev.attnir.core.ProgressListener;
+import dev.attnir.encoders.cache.EmbeddingCache;
 import dev.attnir.encoders.pooling.DittoPooling;
 import dev.attnir.eval.data.Qrels;
 import dev.attnir.eval.data.TrecRun;
 import dev.attnir.eval.metrics.Evaluator;
 import dev.attnir.eval.metrics.Metric;
 import dev.attnir.indexer.Passage;
+import dev.attnir.indexer.retrieve.ExactDense;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,15 +1,11 @@
 package dev.attnir.experiments;
 
-import dev.attnir.indexer.retrieve.ExactDense;
-
-import dev.attnir.encoders.cache.EmbeddingCache;
-import dev.attnir.indexer.embedding.Reservoir;
-
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EmbeddingIdentity;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
-import dev.attnir.core.ProgressListener;
+import dev.attnir.encoders.cache.EmbeddingCache;
 import dev.attnir.encoders.pooling.TrainedHeadPooling;
 import dev.attnir.encoders.pooling.WhiteningAccumulator;
 import dev.attnir.encoders.pooling.WhiteningTransform;
@@ -20,6 +16,8 @@ import dev.attnir.eval.metrics.Evaluator;
 import dev.attnir.eval.metrics.Metric;
 import dev.attnir.eval.metrics.PairedTests;
 import dev.attnir.indexer.Passage;
+import dev.attnir.indexer.embedding.Reservoir;
+import dev.attnir.indexer.retrieve.ExactDense;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

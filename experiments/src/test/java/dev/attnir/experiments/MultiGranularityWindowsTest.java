@@ -1,19 +1,18 @@
 package dev.attnir.experiments;
 
-import dev.attnir.eval.position.PositionSets;
-import dev.attnir.eval.position.PositionSetBuilder;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnir.core.ProgressListener;
+import dev.attnir.core.Ranking;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.OnnxEncoder;
-import dev.attnir.core.ProgressListener;
-import dev.attnir.encoders.pooling.Poolings;
 import dev.attnir.encoders.cache.EmbeddingCache;
-import dev.attnir.core.Ranking;
+import dev.attnir.encoders.pooling.Poolings;
+import dev.attnir.eval.position.PositionSetBuilder;
+import dev.attnir.eval.position.PositionSets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

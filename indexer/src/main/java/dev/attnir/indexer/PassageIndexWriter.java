@@ -1,11 +1,10 @@
 package dev.attnir.indexer;
 
 import dev.attnir.core.Document;
-
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EmbeddingIdentity;
 import dev.attnir.encoders.EncodingReport;
-import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.StatefulPooling;
 import dev.attnir.indexer.analysis.Analyzers;
 import dev.attnir.indexer.search.LuceneVectors;
@@ -15,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.lucene.document.Field;
@@ -24,7 +22,6 @@ import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
-import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.CorruptIndexException;
 import org.apache.lucene.index.DirectoryReader;
@@ -41,6 +38,7 @@ import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * Builds a passage index: documents are split into passages, embedded (when the index has vectors) and written with

@@ -5,10 +5,13 @@ import java.util.Locale;
 /**
  * How documents are cut into passages; recorded in the index manifest.
  *
- * @param mode {@link Mode#DOCUMENT}: one passage per document (the encoder truncates at its max length, as MTEB
- *     does); {@link Mode#WINDOW}: windows of {@code length} tokens whose starts are {@code stride} tokens apart
- * @param length window length in tokens (WINDOW mode)
- * @param stride distance in tokens between consecutive window starts; {@code stride < length} overlaps windows
+ * @param mode {@link Mode#AUTO} (the default): a document that fits the model is one passage, a longer one is cut
+ *     into windows that fit it, so no text is silently truncated; {@link Mode#DOCUMENT}: one passage per document (the
+ *     encoder truncates at its max length, as MTEB does); {@link Mode#WINDOW}: windows of {@code length} tokens whose
+ *     starts are {@code stride} tokens apart
+ * @param length WINDOW: window length in tokens; AUTO: the model's max length in tokens, special tokens included
+ * @param stride WINDOW: distance in tokens between consecutive window starts ({@code stride < length} overlaps
+ *     windows); AUTO: unused (0)
  * @param prependTitle whether every passage's contents start with the document title
  * @param tokenizer what the tokens are: a model name (its word pieces) or {@code whitespace}
  */
@@ -17,14 +20,17 @@ public record PassageSettings(Mode mode, int length, int stride, boolean prepend
   /** Passage cutting mode. */
   public enum Mode {
     DOCUMENT,
-    WINDOW;
+    WINDOW,
+    AUTO;
 
-    /** Parses {@code document} or {@code window}. */
+    /** Parses {@code auto}, {@code document} or {@code window}. */
     public static Mode parse(String s) {
       return switch (s.trim().toLowerCase(Locale.ROOT)) {
+        case "auto" -> AUTO;
         case "document", "doc", "whole" -> DOCUMENT;
         case "window", "windows", "passage", "passages" -> WINDOW;
-        default -> throw new IllegalArgumentException("unknown passage mode '" + s + "'; known: document, window");
+        default -> throw new IllegalArgumentException("unknown passage mode '" + s + "'; known: auto, document, "
+            + "window");
       };
     }
   }
@@ -39,7 +45,18 @@ public record PassageSettings(Mode mode, int length, int stride, boolean prepend
             + "), got " + stride + "; stride is the distance between window starts");
       }
     }
+    if (mode == Mode.AUTO && length < 8) {
+      throw new IllegalArgumentException("auto passages need the model's max length (>= 8 tokens), got " + length);
+    }
     tokenizer = tokenizer == null ? "whitespace" : tokenizer;
+  }
+
+  /**
+   * A document that fits a model of {@code maxLength} tokens stays one passage; a longer one becomes windows that fit
+   * (title prepended to each). See {@link PassageSplitter}.
+   */
+  public static PassageSettings auto(int maxLength, String tokenizer) {
+    return new PassageSettings(Mode.AUTO, maxLength, 0, true, tokenizer);
   }
 
   /** One passage per document, title prepended. */

@@ -1,15 +1,13 @@
 package dev.attnir.indexer;
 
-import dev.attnir.core.Document;
-import dev.attnir.core.Ranking;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnir.core.Document;
 import dev.attnir.core.ProgressListener;
+import dev.attnir.core.Ranking;
 import dev.attnir.indexer.retrieve.Bm25Retriever;
-import dev.attnir.core.ScoredDoc;
 import dev.attnir.indexer.search.Bm25Params;
 import dev.attnir.indexer.search.LuceneSearchBackend;
 import java.io.File;

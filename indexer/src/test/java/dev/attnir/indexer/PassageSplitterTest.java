@@ -1,11 +1,10 @@
 package dev.attnir.indexer;
 
-import dev.attnir.core.Document;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnir.core.Document;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.RepeatedTest;

@@ -1,7 +1,6 @@
 package dev.attnir.indexer;
 
 import dev.attnir.core.Document;
-
 import java.util.ArrayList;
 import java.util.List;
 

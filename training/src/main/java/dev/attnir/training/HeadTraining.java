@@ -1,18 +1,16 @@
 package dev.attnir.training;
 
-import dev.attnir.encoders.cache.EmbeddingCache;
-import dev.attnir.encoders.EmbeddingIdentity;
-import dev.attnir.eval.data.CorpusReader;
-import dev.attnir.indexer.retrieve.ExactDense;
-
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.Embedder;
+import dev.attnir.encoders.EmbeddingIdentity;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
-import dev.attnir.core.ProgressListener;
+import dev.attnir.encoders.cache.EmbeddingCache;
 import dev.attnir.encoders.pooling.HeadState;
 import dev.attnir.encoders.pooling.LayerFeaturesPooling;
 import dev.attnir.encoders.pooling.Poolings;
 import dev.attnir.eval.data.BeirDataset;
+import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.eval.data.Qrels;
 import dev.attnir.eval.data.TrecRun;
 import dev.attnir.eval.metrics.Evaluator;
@@ -20,6 +18,7 @@ import dev.attnir.eval.metrics.Ndcg;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;
+import dev.attnir.indexer.retrieve.ExactDense;
 import dev.attnir.training.HeadOnnxExporter;
 import dev.attnir.training.HeadShape;
 import dev.attnir.training.HeadTrainer;
@@ -121,7 +120,7 @@ public final class HeadTraining {
     Random random = new Random(settings.trainer().seed());
     for (Source source : sources) {
       BeirDataset ds = source.data();
-      PassageSplitter splitter = new PassageSplitter(passageSettings, encoder.tokenizer()::contentTokenSpans);
+      PassageSplitter splitter = PassageSplitter.forEncoder(passageSettings, encoder);
       List<Passage> passages = splitter.splitAll(CorpusReader.stream(ds.corpus(), CorpusReader.InvalidPolicy.FAIL));
       List<String> contents = passages.stream().map(Passage::contents).toList();
       List<String> qids = new ArrayList<>(ds.queries().keySet());

@@ -1,20 +1,19 @@
 package dev.attnir.training;
 
-import dev.attnir.encoders.cache.EmbeddingCache;
-import dev.attnir.eval.data.CorpusReader;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.OnnxEncoder;
-import dev.attnir.core.ProgressListener;
+import dev.attnir.encoders.cache.EmbeddingCache;
 import dev.attnir.encoders.pooling.Poolings;
 import dev.attnir.eval.data.BeirDataset;
+import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;

@@ -1,12 +1,12 @@
 package dev.attnir.encoders.cache;
 
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.Digests;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EmbeddingIdentity;
-import dev.attnir.encoders.QueryEmbedder;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
-import dev.attnir.core.ProgressListener;
+import dev.attnir.encoders.QueryEmbedder;
 import dev.attnir.encoders.TokenizedText;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,8 +1,8 @@
 package dev.attnir.encoders.pooling;
 
+import dev.attnir.encoders.Digests;
 import dev.attnir.encoders.EncoderOutputs;
 import dev.attnir.encoders.ModelBound;
-import dev.attnir.encoders.Digests;
 import dev.attnir.encoders.Pooling;
 import dev.attnir.encoders.StatefulPooling;
 import dev.attnir.encoders.TensorRequest;

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
-import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.pooling.Poolings;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.EncoderOutputs;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.OnnxEncoder;
-import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.TensorRequest;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,11 +1,9 @@
 package dev.attnir.eval.position;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.Set;
 import java.util.function.ToIntFunction;
 
 /**

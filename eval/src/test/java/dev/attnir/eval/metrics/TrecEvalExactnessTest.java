@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.attnir.eval.data.Qrels;
-import dev.attnir.eval.data.TrecRun;
 import dev.attnir.eval.data.TrecRun.Entry;
+import dev.attnir.eval.data.TrecRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

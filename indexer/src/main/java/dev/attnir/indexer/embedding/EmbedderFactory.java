@@ -1,22 +1,21 @@
 package dev.attnir.indexer.embedding;
 
-import dev.attnir.encoders.EmbeddingIdentity;
+import dev.attnir.core.Document;
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.Embedder;
+import dev.attnir.encoders.EmbeddingIdentity;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
-import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.pooling.Poolings;
-import dev.attnir.core.Document;
 import dev.attnir.indexer.IndexException;
 import dev.attnir.indexer.IndexManifest;
 import dev.attnir.indexer.PassageIndexWriter;
 import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;
 import dev.attnir.indexer.PoolingStateFiles;
-import dev.attnir.indexer.TokenSpanner;
 import dev.attnir.indexer.search.LuceneSearchBackend;
 import dev.attnir.indexer.search.SearchBackend;
 import java.nio.file.Path;
@@ -84,9 +83,8 @@ public final class EmbedderFactory {
         }
       }
       if (pooling == null) {
-        PassageSplitter splitter = new PassageSplitter(passageSettings,
-            passageSettings.tokenizer().equals("whitespace") ? TokenSpanner.whitespace()
-                : encoder.tokenizer()::contentTokenSpans);
+        PassageSplitter splitter = passageSettings.tokenizer().equals("whitespace")
+            ? PassageSplitter.whitespace(passageSettings) : PassageSplitter.forEncoder(passageSettings, encoder);
         pooling = request.create(encoder, corpus, splitter, fitProgress);
       }
       return Embedder.owning(encoder, pooling);

@@ -1,15 +1,15 @@
 package dev.attnir.indexer.embedding;
 
+import dev.attnir.core.Document;
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.EmbeddingIdentity;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
-import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.StatefulPooling;
 import dev.attnir.encoders.pooling.Poolings;
 import dev.attnir.encoders.pooling.TrainedHeadPooling;
 import dev.attnir.encoders.pooling.WhiteningTransform;
-import dev.attnir.core.Document;
 import dev.attnir.indexer.PassageSplitter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,13 +1,13 @@
 package dev.attnir.indexer.embedding;
 
+import dev.attnir.core.Document;
+import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
-import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.pooling.WhiteningAccumulator;
 import dev.attnir.encoders.pooling.WhiteningPooling;
 import dev.attnir.encoders.pooling.WhiteningTransform;
-import dev.attnir.core.Document;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSplitter;
 import java.util.List;

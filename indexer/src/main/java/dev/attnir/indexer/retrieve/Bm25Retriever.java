@@ -2,7 +2,6 @@ package dev.attnir.indexer.retrieve;
 
 import dev.attnir.core.Ranking;
 import dev.attnir.core.Retriever;
-
 import dev.attnir.indexer.search.Bm25Params;
 import dev.attnir.indexer.search.SearchBackend;
 

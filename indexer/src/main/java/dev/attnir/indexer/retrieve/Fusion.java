@@ -1,7 +1,6 @@
 package dev.attnir.indexer.retrieve;
 
 import dev.attnir.core.Ranking;
-
 import java.util.List;
 
 /** Combines several rankings of the same query into one. */

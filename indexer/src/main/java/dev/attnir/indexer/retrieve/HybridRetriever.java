@@ -1,9 +1,8 @@
 package dev.attnir.indexer.retrieve;
 
+import dev.attnir.core.ProgressListener;
 import dev.attnir.core.Ranking;
 import dev.attnir.core.Retriever;
-
-import dev.attnir.core.ProgressListener;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,6 @@ package dev.attnir.indexer.retrieve;
 
 import dev.attnir.core.Ranking;
 import dev.attnir.core.ScoredDoc;
-
 import dev.attnir.indexer.search.PassageHit;
 import java.util.HashMap;
 import java.util.List;

@@ -2,7 +2,6 @@ package dev.attnir.indexer.retrieve;
 
 import dev.attnir.core.Ranking;
 import dev.attnir.core.ScoredDoc;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

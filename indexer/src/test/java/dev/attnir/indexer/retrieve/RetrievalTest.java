@@ -1,18 +1,16 @@
 package dev.attnir.indexer.retrieve;
 
-import dev.attnir.core.Ranking;
-import dev.attnir.core.ScoredDoc;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnir.core.Document;
+import dev.attnir.core.ProgressListener;
+import dev.attnir.core.Ranking;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
-import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.pooling.MeanPooling;
-import dev.attnir.core.Document;
 import dev.attnir.indexer.IndexException;
 import dev.attnir.indexer.PassageIndexWriter;
 import dev.attnir.indexer.PassageSettings;
