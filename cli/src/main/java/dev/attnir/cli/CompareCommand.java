@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -37,12 +38,8 @@ final class CompareCommand implements Callable<Integer> {
       description = "Metrics to test. Default: ${DEFAULT-VALUE}.")
   String metrics;
 
-  @Option(names = "--permutations", paramLabel = "N", defaultValue = "100000",
-      description = "Randomization test permutations. Default: ${DEFAULT-VALUE}.")
-  int permutations;
-
-  @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Random seed. Default: ${DEFAULT-VALUE}.")
-  long seed;
+  @Mixin
+  CommonOptions.Significance significance;
 
   @Override
   public Integer call() {
@@ -55,7 +52,7 @@ final class CompareCommand implements Callable<Integer> {
         "randomized p", "t-test p");
     for (Metric m : ms) {
       PairedTests.Comparison c = PairedTests.compare(a.perQuery().get(m.name()), b.perQuery().get(m.name()),
-          permutations, seed);
+          significance.permutations, significance.seed);
       out.printf(Locale.ROOT, "%-10s %10.4f %10.4f %+10.4f %14.4g %10.4g%n", m.name(), c.meanA(), c.meanB(),
           c.difference(), c.randomizationP(), c.tTestP());
     }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
-import dev.attnir.encoders.cache.EmbeddingCache;
 import dev.attnir.encoders.pooling.Poolings;
 import dev.attnir.encoders.pooling.TrainedHeadPooling;
 import dev.attnir.eval.data.BeirDataset;
@@ -60,9 +59,8 @@ final class ComparePoolingsCommand implements Callable<Integer> {
   @Option(names = "--output", paramLabel = "DIR", description = "Where the table, JSON and runs go.")
   Path output;
 
-  @Option(names = "--cache", paramLabel = "DIR", defaultValue = "runs/cache",
-      description = "Embedding cache directory. Default: ${DEFAULT-VALUE}.")
-  Path cacheDir;
+  @Mixin
+  CommonOptions.Cache cache;
 
   @Option(names = {"-k", "--hits"}, defaultValue = "1000", description = "Documents per query. Default: ${DEFAULT-VALUE}.")
   int k;
@@ -71,9 +69,8 @@ final class ComparePoolingsCommand implements Callable<Integer> {
       description = "Metrics. Default: ${DEFAULT-VALUE}.")
   String metrics;
 
-  @Option(names = "--permutations", defaultValue = "100000",
-      description = "Randomization test permutations. Default: ${DEFAULT-VALUE}.")
-  int permutations;
+  @Mixin
+  CommonOptions.Significance significance;
 
   @Mixin
   ModelOptions model;
@@ -105,7 +102,7 @@ final class ComparePoolingsCommand implements Callable<Integer> {
       List<PoolingComparison.Row> rows;
       try (Progress progress = new Progress("Encoding", ps.size(), "passages")) {
         rows = PoolingComparison.run(encoder, ps, ds.queries(), ds.qrels(), variants, nativeName,
-            new EmbeddingCache(cacheDir), ms, k, permutations, 1, progress);
+            cache.open(), ms, k, significance.permutations, significance.seed, progress);
       }
       String table = table(modelSpec, ds, split, settings, ms, rows, nativeName);
       out.println(table);

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
-import dev.attnir.encoders.cache.EmbeddingCache;
 import dev.attnir.encoders.pooling.DittoPooling;
 import dev.attnir.encoders.pooling.LayerFeaturesPooling;
 import dev.attnir.encoders.pooling.Poolings;
@@ -62,8 +61,8 @@ final class DittoSearchCommand implements Callable<Integer> {
   @Option(names = {"-k", "--hits"}, defaultValue = "100", description = "Documents per query. Default: ${DEFAULT-VALUE}.")
   int k;
 
-  @Option(names = "--cache", defaultValue = "runs/cache", description = "Embedding cache. Default: ${DEFAULT-VALUE}.")
-  Path cacheDir;
+  @Mixin
+  CommonOptions.Cache cache;
 
   @Option(names = "--output", paramLabel = "PREFIX", description = "Write <PREFIX>.md and <PREFIX>.json.")
   Path output;
@@ -101,7 +100,7 @@ final class DittoSearchCommand implements Callable<Integer> {
       Map<DittoPooling.Variant, DittoSearch.Result> results;
       try (Progress progress = new Progress("Encoding", ps.size(), "passages")) {
         results = DittoSearch.run(encoder, List.of(DittoPooling.Variant.FIRST_LAST, DittoPooling.Variant.LAST), ps,
-            ds.queries(), ds.qrels(), m, k, new EmbeddingCache(cacheDir), extra, progress);
+            ds.queries(), ds.qrels(), m, k, cache.open(), extra, progress);
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       StringBuilder all = new StringBuilder();

@@ -74,20 +74,14 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Comma-separated metrics. Default: nDCG@10, R@100, R@1000, MRR@10, MAP, P@10.")
   String metrics;
 
-  @Option(names = "--averaging", paramLabel = "all-judged|retrieved", defaultValue = "all-judged",
-      description = "Average over all judged queries (trec_eval -c) or those with results. Default: ${DEFAULT-VALUE}.")
-  String averaging;
+  @Mixin
+  CommonOptions.Averaging averaging;
 
-  @Option(names = "--permutations", paramLabel = "N", defaultValue = "100000",
-      description = "Randomization test permutations. Default: ${DEFAULT-VALUE}.")
-  int permutations;
+  @Mixin
+  CommonOptions.Significance significance;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of the randomization test. Default: ${DEFAULT-VALUE}.")
-  long seed;
-
-  @Option(names = "--on-invalid", paramLabel = "fail|skip", defaultValue = "fail",
-      description = "Invalid corpus documents stop the build (fail) or are skipped and reported. Default: ${DEFAULT-VALUE}.")
-  String onInvalid;
+  @Mixin
+  CommonOptions.InvalidDocuments invalid;
 
   @Mixin
   ModelOptions model;
@@ -105,8 +99,8 @@ final class EvaluateCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     BeirDataset ds = BeirDataset.open(beir, split);
     List<Metric> ms = metrics == null ? Metrics.defaults() : Metrics.parseList(metrics);
-    Evaluator.Averaging avg = RescoreCommand.averaging(averaging);
-    CorpusReader.InvalidPolicy policy = IndexCommand.policy(onInvalid);
+    Evaluator.Averaging avg = averaging.value();
+    CorpusReader.InvalidPolicy policy = invalid.policy();
     List<RetrievalConfig> configs = new ArrayList<>();
     for (String r : retrievers) {
       RetrievalConfig.Kind kind = RetrievalConfig.Kind.parse(r);
@@ -299,13 +293,13 @@ final class EvaluateCommand implements Callable<Integer> {
     var it = results.entrySet().iterator();
     var base = it.next();
     out.printf(Locale.ROOT, "%nPaired tests against %s (randomization, %d permutations; t-test):%n", base.getKey(),
-        permutations);
+        significance.permutations);
     while (it.hasNext()) {
       var other = it.next();
       Map<String, Object> perMetric = new LinkedHashMap<>();
       for (Metric m : ms) {
         PairedTests.Comparison c = PairedTests.compare(base.getValue().perQuery().get(m.name()),
-            other.getValue().perQuery().get(m.name()), permutations, seed);
+            other.getValue().perQuery().get(m.name()), significance.permutations, significance.seed);
         perMetric.put(m.name(), c);
         if (m == ms.get(0) || m.name().equals("R@100")) {
           out.printf(Locale.ROOT, "  %-8s %-8s %+.4f  p=%.4g (t-test p=%.4g)%n", other.getKey(), m.name(),

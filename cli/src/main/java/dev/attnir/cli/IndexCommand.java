@@ -34,10 +34,8 @@ final class IndexCommand implements Callable<Integer> {
       + "commits). Without it, documents are added to an index built the same way, and any other index is refused.")
   boolean overwrite;
 
-  @Option(names = "--on-invalid", paramLabel = "fail|skip", defaultValue = "fail",
-      description = "An invalid document stops the build (fail) or is skipped and reported (skip). "
-          + "Default: ${DEFAULT-VALUE}.")
-  String onInvalid;
+  @Mixin
+  CommonOptions.InvalidDocuments invalid;
 
   @Option(names = "--commit-every", paramLabel = "DOCS", defaultValue = "0",
       description = "Commit after this many documents (0: once at the end). Default: ${DEFAULT-VALUE}.")
@@ -64,19 +62,11 @@ final class IndexCommand implements Callable<Integer> {
     return corpusOrDir;
   }
 
-  static CorpusReader.InvalidPolicy policy(String s) {
-    return switch (s.toLowerCase(Locale.ROOT)) {
-      case "fail" -> CorpusReader.InvalidPolicy.FAIL;
-      case "skip" -> CorpusReader.InvalidPolicy.SKIP;
-      default -> throw new IllegalArgumentException("--on-invalid must be fail or skip, got " + s);
-    };
-  }
-
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Path file = corpusFile(corpus);
-    CorpusReader.InvalidPolicy policy = policy(onInvalid);
+    CorpusReader.InvalidPolicy policy = invalid.policy();
     long lines = countLines(file);
     IndexConfig config = model.indexConfig(passages, overwrite, chunk, commitEvery);
     Indexer indexer = model.openIndexer(index, config, () -> CorpusReader.stream(file, policy));
@@ -106,8 +96,9 @@ final class IndexCommand implements Callable<Integer> {
           m.embedding().pooling(), e.truncated(), m.embedding().maxLength());
     }
     if (m.passages().mode() == PassageSettings.Mode.AUTO) {
-      out.printf(Locale.ROOT, "%,d documents longer than the model reads were cut into windows (passages auto)%n",
-          report.documentsSplit());
+      long split = report.documentsSplit();
+      out.printf(Locale.ROOT, "%,d %s longer than the model reads %s cut into windows (passages auto)%n", split,
+          split == 1 ? "document" : "documents", split == 1 ? "was" : "were");
     }
     out.flush();
   }

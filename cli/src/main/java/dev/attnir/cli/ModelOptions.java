@@ -11,6 +11,7 @@ import dev.attnir.indexer.embedding.PoolingRequest;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options choosing and configuring the embedding model. */
@@ -61,8 +62,8 @@ final class ModelOptions {
   @Option(names = "--passage-prefix", paramLabel = "TEXT", description = "Override the model's passage prefix.")
   String passagePrefix;
 
-  @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads, all in one run at a time. Default: two concurrent runs sharing the cores.")
-  Integer threads;
+  @Mixin
+  CommonOptions.EncoderThreads threads;
 
   @Option(names = "--batch-tokens", paramLabel = "N", defaultValue = "2048",
       description = "Max padded tokens per encoder batch. Default: ${DEFAULT-VALUE}.")
@@ -86,7 +87,7 @@ final class ModelOptions {
 
   EncoderOptions encoderOptions() {
     EncoderOptions o = EncoderOptions.defaults().withMaxBatchTokens(batchTokens);
-    return threads == null ? o : o.withIntraOpThreads(threads);
+    return threads.apply(o);
   }
 
   PoolingRequest poolingRequest() {

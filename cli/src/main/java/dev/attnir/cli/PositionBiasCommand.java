@@ -1,5 +1,6 @@
 package dev.attnir.cli;
 
+import dev.attnir.core.Reranker;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -70,11 +72,14 @@ final class PositionBiasCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed. Default: ${DEFAULT-VALUE}.")
   long seed;
 
-  @Option(names = "--cache", defaultValue = "runs/cache", description = "Embedding cache. Default: ${DEFAULT-VALUE}.")
-  Path cacheDir;
+  @Mixin
+  CommonOptions.Cache cache;
 
-  @Option(names = "--threads", description = "ONNX Runtime threads, all in one run at a time. Default: two concurrent runs sharing the cores.")
-  Integer threads;
+  @Mixin
+  CommonOptions.EncoderThreads threads;
+
+  @Mixin
+  CommonOptions.Rerank rerank;
 
   @Override
   public Integer call() throws IOException {
@@ -84,14 +89,14 @@ final class PositionBiasCommand implements Callable<Integer> {
       throw new IllegalArgumentException(sets + " holds no position set (no positions.jsonl); build one with "
           + "position-sets");
     }
-    EncoderOptions options = threads == null ? EncoderOptions.defaults()
-        : EncoderOptions.defaults().withIntraOpThreads(threads);
+    EncoderOptions options = threads.apply(EncoderOptions.defaults());
     List<OnnxEncoder> encoders = new ArrayList<>();
     List<SystemResult> results = new ArrayList<>();
     Map<String, Object> context = new LinkedHashMap<>();
     try {
-      EmbeddingCache cache = new EmbeddingCache(cacheDir);
+      EmbeddingCache embeddingCache = cache.open();
       List<PositionSystem> specs = new ArrayList<>();
+      List<PositionSystem> hybrids = new ArrayList<>();
       PositionSystem bm25 = PositionSystems.bm25();
       if (systems.contains("bm25")) {
         specs.add(bm25);
@@ -104,25 +109,27 @@ final class PositionBiasCommand implements Callable<Integer> {
         Pooling pooling = Poolings.parse(parts.length > 1 ? parts[1] : modelSpec.pooling(), modelSpec);
         String name = modelSpec.name() + " " + pooling.name();
         if (systems.contains("dense-document")) {
-          specs.add(PositionSystems.dense(name + ": whole document", enc, pooling, cache,
+          specs.add(PositionSystems.dense(name + ": whole document", enc, pooling, embeddingCache,
               PositionSystems.wholeDocument(enc)));
         }
         if (systems.contains("dense-boundaries")) {
           specs.add(PositionSystems.dense(name + ": passages at the set's boundaries (reference)", enc, pooling,
-              cache, PositionSystems.boundaries()));
+              embeddingCache, PositionSystems.boundaries()));
         }
         boolean first = true;
         for (String w : windows) {
           List<PositionSystems.Window> shapes = windows(w, modelSpec);
           String shape = String.join("+", shapes.stream().map(PositionSystems.Window::toString).toList());
-          PositionSystem passages = PositionSystems.dense(name + ": passages " + shape, enc, pooling, cache,
+          PositionSystem passages = PositionSystems.dense(name + ": passages " + shape, enc, pooling, embeddingCache,
               PositionSystems.windows(enc, shapes));
           if (systems.contains("dense-passages")) {
             specs.add(passages);
           }
           if (first && systems.contains("hybrid")) {
-            specs.add(PositionSystems.hybrid(name + ": hybrid (bm25 + passages " + shape + ")", bm25, passages,
-                new ReciprocalRankFusion(60), 100));
+            PositionSystem hybrid = PositionSystems.hybrid(name + ": hybrid (bm25 + passages " + shape + ")", bm25,
+                passages, new ReciprocalRankFusion(60), 100);
+            specs.add(hybrid);
+            hybrids.add(hybrid);
           }
           first = false;
         }
@@ -132,6 +139,20 @@ final class PositionBiasCommand implements Callable<Integer> {
           throw new IllegalArgumentException("unknown system '" + s + "'; known: bm25, dense-document, "
               + "dense-passages, hybrid, dense-boundaries");
         }
+      }
+      Reranker reranker = rerank.create();
+      if (reranker != null) {
+        // Each system is followed by its reranked variant; a hybrid's legs cut documents differently, so its
+        // candidates have no passages in one index to hand a reranker.
+        List<PositionSystem> withReranked = new ArrayList<>();
+        for (PositionSystem s : specs) {
+          withReranked.add(s);
+          if (!hybrids.contains(s)) {
+            withReranked.add(PositionSystems.reranked(s.label() + " + rerank " + rerank.spec + " top "
+                + rerank.depth, s, reranker, rerank.depth));
+          }
+        }
+        specs = withReranked;
       }
       Files.createDirectories(output);
       Map<String, Object> groupInfo = new LinkedHashMap<>();

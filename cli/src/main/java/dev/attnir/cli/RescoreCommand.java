@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -33,26 +34,16 @@ final class RescoreCommand implements Callable<Integer> {
       + "R@1000, MRR@10, MAP, P@10.")
   String metrics;
 
-  @Option(names = "--averaging", paramLabel = "all-judged|retrieved", defaultValue = "all-judged",
-      description = "Average over all judged queries (trec_eval -c) or judged queries with results (trec_eval "
-          + "default). Default: ${DEFAULT-VALUE}.")
-  String averaging;
+  @Mixin
+  CommonOptions.Averaging averaging;
 
   @Option(names = {"-q", "--per-query"}, description = "Also print per-query values.")
   boolean perQuery;
 
-  static Evaluator.Averaging averaging(String s) {
-    return switch (s.toLowerCase(Locale.ROOT)) {
-      case "all-judged", "all" -> Evaluator.Averaging.ALL_JUDGED;
-      case "retrieved", "retrieved-and-judged" -> Evaluator.Averaging.RETRIEVED_AND_JUDGED;
-      default -> throw new IllegalArgumentException("--averaging must be all-judged or retrieved, got " + s);
-    };
-  }
-
   @Override
   public Integer call() {
     List<Metric> ms = metrics == null ? Metrics.defaults() : Metrics.parseList(metrics);
-    Evaluator.Averaging avg = averaging(averaging);
+    Evaluator.Averaging avg = averaging.value();
     Qrels judgments = Qrels.read(qrels);
     EvaluationResult r = Evaluator.evaluate(TrecRun.read(run), judgments, ms, avg);
     PrintWriter out = spec.commandLine().getOut();

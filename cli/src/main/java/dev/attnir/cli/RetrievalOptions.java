@@ -1,9 +1,9 @@
 package dev.attnir.cli;
 
-import dev.attnir.core.Rerankers;
 import dev.attnir.indexer.retrieve.RetrievalConfig;
 import dev.attnir.indexer.search.Bm25Params;
 import dev.attnir.indexer.search.VectorSearch;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options of BM25, vector search and fusion. */
@@ -40,41 +40,23 @@ final class RetrievalOptions {
       description = "Documents from each side before fusion. Default: ${DEFAULT-VALUE}.")
   int hybridDepth;
 
-  /** The registered rerankers' names, for the help text. */
-  static final class RerankerNames implements Iterable<String> {
-    @Override
-    public java.util.Iterator<String> iterator() {
-      java.util.Set<String> names = Rerankers.available().keySet();
-      return (names.isEmpty() ? java.util.List.of("none on the classpath") : names).iterator();
-    }
-  }
-
-  @Option(names = "--rerank", paramLabel = "NAME[:K=V,...]", completionCandidates = RerankerNames.class,
-      description = "Rerank each retriever's top documents with this reranker (registered rerankers: "
-          + "${COMPLETION-CANDIDATES}); evaluate reports each retriever with and without it.")
-  String rerank;
-
-  @Option(names = "--rerank-depth", paramLabel = "N", defaultValue = "100",
-      description = "Documents reranked per query. Default: ${DEFAULT-VALUE}.")
-  int rerankDepth;
+  @Mixin
+  CommonOptions.Rerank rerank;
 
   /** The first stage these options describe (no reranker). */
   RetrievalConfig config(RetrievalConfig.Kind kind) {
     VectorSearch vs = exact ? VectorSearch.exhaustive() : VectorSearch.hnsw(oversample);
     return new RetrievalConfig(kind, new Bm25Params(k1, b), vs, fusion, rrfK, denseWeight, hybridDepth, null,
-        rerankDepth);
+        rerank.depth);
   }
 
   /** Whether a reranker was asked for (it is created, and an unknown name refused, here). */
   boolean reranks() {
-    if (rerank != null) {
-      Rerankers.create(rerank);
-    }
-    return rerank != null;
+    return rerank.create() != null;
   }
 
   /** {@code firstStage} followed by the reranker of {@code --rerank}. */
   RetrievalConfig reranked(RetrievalConfig firstStage) {
-    return firstStage.withRerank(rerank, rerankDepth);
+    return firstStage.withRerank(rerank.spec, rerank.depth);
   }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
-import dev.attnir.encoders.cache.EmbeddingCache;
 import dev.attnir.eval.data.BeirDataset;
 import dev.attnir.indexer.PassageSettings;
 import dev.attnir.training.HeadTrainer;
@@ -104,8 +103,8 @@ final class TrainPoolingCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed. Default: ${DEFAULT-VALUE}.")
   long seed;
 
-  @Option(names = "--cache", defaultValue = "runs/cache", description = "Embedding cache. Default: ${DEFAULT-VALUE}.")
-  Path cacheDir;
+  @Mixin
+  CommonOptions.Cache cache;
 
   @Mixin
   ModelOptions model;
@@ -153,7 +152,7 @@ final class TrainPoolingCommand implements Callable<Integer> {
     HeadTraining.Outcome outcome;
     try (OnnxEncoder encoder = OnnxEncoder.load(modelSpec, model.encoderOptions());
         Progress progress = new Progress("Encoding", 0, "texts")) {
-      outcome = HeadTraining.run(encoder, sources, settings, s, new EmbeddingCache(cacheDir), progress,
+      outcome = HeadTraining.run(encoder, sources, settings, s, cache.open(), progress,
           (e, byDataset) -> {
             StringBuilder perDataset = new StringBuilder();
             byDataset.forEach((name, v) -> perDataset.append(String.format(Locale.ROOT, "  %s %.4f", name, v)));

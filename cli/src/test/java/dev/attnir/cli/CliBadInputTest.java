@@ -91,9 +91,15 @@ class CliBadInputTest {
     String longText = "the quick brown fox jumps over the lazy dog ".repeat(120); // about 1,080 tokens
     Path c = corpus(dir, "{\"_id\": \"long\", \"text\": \"" + longText + "\"}\n"
         + "{\"_id\": \"short\", \"text\": \"a short one\"}\n");
-    Cli r = Cli.run("index", "--corpus", c.toString(), "--index", dir.resolve("index").toString());
+    Cli r = Cli.run("index", "--corpus", c.toString(), "--index", dir.resolve("index").toString(),
+        "--passages", "document");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("1 truncated at 512 tokens"), r.out());
+    Cli auto = Cli.run("index", "--corpus", c.toString(), "--index", dir.resolve("auto").toString());
+    assertEquals(0, auto.code(), auto.err());
+    assertTrue(auto.out().contains("0 truncated at 512 tokens"), "the default never truncates: " + auto.out());
+    assertTrue(auto.out().contains("1 document longer than the model reads was cut into windows"), auto.out());
+    assertTrue(auto.out().contains("4 passages"), "3 windows of the long document and the short one: " + auto.out());
     Cli windows = Cli.run("index", "--corpus", c.toString(), "--index", dir.resolve("windows").toString(),
         "--passages", "window", "--passage-length", "256", "--passage-stride", "256");
     assertEquals(0, windows.code(), windows.err());

@@ -68,6 +68,27 @@ class PositionCliTest {
   }
 
   @Test
+  void aRerankerFollowsEachSystemInThePositionBiasRun(@TempDir Path dir) throws Exception {
+    Path nq = SharedData.require("data/nq-open/nq-open-oracle.jsonl.gz");
+    Path sets = dir.resolve("sets");
+    Cli built = Cli.run("position-sets", "--nq", nq.toString(), "--output", sets.toString(), "--passages", "5",
+        "--slots", "0", "--queries", "20");
+    assertEquals(0, built.code(), built.err());
+    Path report = dir.resolve("report");
+    Cli run = Cli.run("position-bias", "--sets", sets.toString(), "--output", report.toString(), "--systems", "bm25",
+        "--bootstrap", "20", "--rerank", "reverse", "--rerank-depth", "100");
+    assertEquals(0, run.code(), run.err());
+    JsonNode results = new ObjectMapper().readTree(report.resolve("report.json").toFile()).get("results");
+    assertEquals(2, results.size(), results.toString());
+    assertEquals("bm25", results.get(0).get("system").asText());
+    assertEquals("bm25 + rerank reverse top 100", results.get(1).get("system").asText());
+    double first = results.get(0).get("summaries").get("all").get("ndcg10").asDouble();
+    double reversed = results.get(1).get("summaries").get("all").get("ndcg10").asDouble();
+    assertTrue(first > 0.8, "BM25 finds the gold documents of 20 short sets: " + first);
+    assertTrue(reversed < first / 2, "the reversed ranking puts the gold documents last: " + reversed + " vs " + first);
+  }
+
+  @Test
   void skippedQueriesGiveADisjointSetAndTooManyAreRefused(@TempDir Path dir) throws Exception {
     Path nq = SharedData.require("data/nq-open/nq-open-oracle.jsonl.gz");
     java.util.Set<String> first = queryIds(dir.resolve("first"), nq, "0");
