@@ -27,8 +27,40 @@ class PassageFetchTest {
   void fetchingAPassageDoesNotScaleWithTheIndex(@TempDir Path dir) {
     long small = bytesPerFetch(dir.resolve("small"), 1_000);
     long large = bytesPerFetch(dir.resolve("large"), 20_000);
+    long oldSmall = bytesPerQueryFetch(dir.resolve("small"), 1_000);
+    long oldLarge = bytesPerQueryFetch(dir.resolve("large"), 20_000);
+    System.out.printf("passage fetch, bytes allocated per call: postings %,d (1,000 docs) %,d (20,000 docs); "
+        + "the old search(TermQuery, MAX_VALUE) %,d / %,d%n", small, large, oldSmall, oldLarge);
     assertTrue(large < 2 * small + 4096, "bytes per fetch: " + small + " on 1,000 documents, " + large
         + " on 20,000 (a hit queue of maxDoc entries alone would be ~1 MB)");
+    assertTrue(oldLarge > 5 * oldSmall, "the measurement sees the old way grow with the index: " + oldSmall + " vs "
+        + oldLarge);
+  }
+
+  /** What {@code passage()} used to do: a query for the document id with a hit queue of maxDoc entries. */
+  private static long bytesPerQueryFetch(Path dir, int docs) {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    try (org.apache.lucene.index.DirectoryReader reader = org.apache.lucene.index.DirectoryReader.open(
+        org.apache.lucene.store.FSDirectory.open(dir))) {
+      org.apache.lucene.search.IndexSearcher searcher = new org.apache.lucene.search.IndexSearcher(reader);
+      int fetches = 100;
+      long before = 0;
+      for (int i = -50; i < fetches; i++) { // the first 50 warm up
+        if (i == 0) {
+          before = threads.getCurrentThreadAllocatedBytes();
+        }
+        var q = new org.apache.lucene.search.TermQuery(new org.apache.lucene.index.Term(
+            dev.attnir.indexer.IndexFields.DOC_ID, "d" + (Math.abs(i) * 104729 % docs)));
+        var top = searcher.search(q, Integer.MAX_VALUE);
+        var stored = searcher.storedFields();
+        for (var sd : top.scoreDocs) {
+          stored.document(sd.doc);
+        }
+      }
+      return (threads.getCurrentThreadAllocatedBytes() - before) / fetches;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
