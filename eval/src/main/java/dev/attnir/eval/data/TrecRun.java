@@ -30,13 +30,65 @@ public final class TrecRun {
   public record Entry(String docId, double score) {}
 
   /**
-   * trec_eval's order: score descending, then document id descending (strcmp). trec_eval reads scores into a
-   * {@code float} ({@code TEXT_TR.sim}), so two scores that differ only beyond float precision tie there; they tie here.
+   * trec_eval's order ({@code comp_sim_docno} in {@code form_res_rels.c}): score descending, then document id
+   * descending by {@code strcmp}.
+   *
+   * <ul>
+   *   <li>Scores are compared as the 32-bit {@code float} trec_eval 9.0.4 to 9.0.8 store them in ({@code
+   *       TEXT_RESULTS.sim} and {@code DOCNO_INFO.sim}, filled by {@code atof}; jtreceval 0.0.5 bundles 9.0.4), so two
+   *       scores that differ only beyond float precision tie. trec_eval's master (10.0, commit dc0c991 "Convert float
+   *       to double") stores a {@code double}: there such scores no longer tie, and a run meant for both versions
+   *       should have scores that are distinct as floats (as {@link #fromRankings} makes them).
+   *   <li>Equal scores tie with C's {@code >}/{@code <}: {@code +0.0} and {@code -0.0} tie (unlike {@link
+   *       Float#compare}, which puts {@code +0.0} first).
+   *   <li>{@code strcmp} compares the UTF-8 bytes as unsigned, which is Unicode code point order; {@link
+   *       String#compareTo} compares UTF-16 units and so puts a supplementary character (a surrogate pair, units
+   *       {@code D800}-{@code DFFF}) below a BMP character from {@code E000} up, where code point order puts it above.
+   *   <li>NaN compares neither above nor below anything in C, so trec_eval's order of a run with NaN scores depends on
+   *       its {@code qsort}; here NaN goes after every number (a total order, as sorting needs).
+   * </ul>
    */
   public static final Comparator<Entry> TREC_EVAL_ORDER = (a, b) -> {
-    int c = Float.compare((float) b.score(), (float) a.score());
-    return c != 0 ? c : b.docId().compareTo(a.docId());
+    float sa = (float) a.score();
+    float sb = (float) b.score();
+    if (sa > sb) {
+      return -1;
+    }
+    if (sa < sb) {
+      return 1;
+    }
+    boolean nanA = Float.isNaN(sa);
+    boolean nanB = Float.isNaN(sb);
+    if (nanA != nanB) {
+      return nanA ? 1 : -1;
+    }
+    return compareCodePoints(b.docId(), a.docId());
   };
+
+  /**
+   * Compares strings in Unicode code point order, which is the byte order of their UTF-8 encodings ({@code strcmp}'s
+   * order on a UTF-8 file) and, unlike {@link String#compareTo}, puts supplementary characters above {@code U+FFFF}.
+   */
+  public static int compareCodePoints(String a, String b) {
+    int n = Math.min(a.length(), b.length());
+    for (int i = 0; i < n; i++) {
+      char ca = a.charAt(i);
+      char cb = b.charAt(i);
+      if (ca != cb) {
+        // Units below D800 are code points of their own and already in order. From D800 up, move the surrogates
+        // (D800-DFFF) above E000-FFFF: a surrogate pair encodes a code point above FFFF.
+        if (ca >= 0xD800 && cb >= 0xD800) {
+          return codePointRank(ca) - codePointRank(cb);
+        }
+        return ca - cb;
+      }
+    }
+    return a.length() - b.length();
+  }
+
+  private static int codePointRank(char c) {
+    return c >= 0xE000 ? c - 0x800 : c + 0x2000;
+  }
 
   private final Map<String, List<Entry>> results;
 
@@ -48,11 +100,13 @@ public final class TrecRun {
 
   /**
    * A run whose trec_eval order is each ranking's order, whatever its scores: every score becomes a float (what
-   * trec_eval reads) and, where the ranking's order would not follow from the scores (a tie, or a reranker that
-   * reorders without rescoring), it is lowered to the next float below its predecessor's. Scores that already decrease
-   * are kept (to float precision), so a run written from retrieval scores still carries them. This is the job of
-   * Anserini's {@code ScoreTiesAdjusterReranker}; that one rounds to 1e-4 and subtracts 1e-6 per tie, which handles
-   * ties but not reordered lists.
+   * trec_eval reads) and, where it is not below its predecessor's by the float {@code <} of {@link #TREC_EVAL_ORDER}
+   * (a tie, a {@code -0.0} after a {@code +0.0}, or a reranker that reorders without rescoring), it is lowered to the
+   * next float below its predecessor's. Scores that already decrease are kept (to float precision), so a run written
+   * from retrieval scores still carries them. Only a ranking whose floats reach {@code -Infinity} (scores below
+   * {@code -Float.MAX_VALUE}) can still tie: there is no float below it. This is the job of Anserini's {@code
+   * ScoreTiesAdjusterReranker}; that one rounds to 1e-4 and subtracts 1e-6 per tie, which handles ties but not
+   * reordered lists.
    */
   public static TrecRun fromRankings(Map<String, Ranking> rankings) {
     Map<String, List<Entry>> out = new LinkedHashMap<>();
@@ -147,6 +201,9 @@ public final class TrecRun {
   }
 
   static String format(double score) {
+    if (!Double.isFinite(score)) {
+      return Double.toString(score); // "NaN", "Infinity", "-Infinity": Java's parseDouble and C's atof read them
+    }
     // a float score (from fromRankings) prints as the float's shortest decimal, which trec_eval reads back exactly
     String shortest = (double) (float) score == score ? Float.toString((float) score) : Double.toString(score);
     return new BigDecimal(shortest).toPlainString();

@@ -74,6 +74,17 @@ class RunOrderTest {
   }
 
   @Test
+  void minusZeroAfterPlusZeroIsLoweredBecauseTheyTie() {
+    // trec_eval's < does not put -0.0 below +0.0; left as it is, "z" (-0.0) would rank above "a" (+0.0) by docno
+    Ranking r = new Ranking(List.of(new ScoredDoc("a", 0.0, 0), new ScoredDoc("z", -0.0, 0),
+        new ScoredDoc("\uFF21", -1e-60, 0), new ScoredDoc("\uD83D\uDE00", -1e-60, 0)));
+    TrecRun run = TrecRun.fromRankings(Map.of("q", r));
+    assertEquals(List.of("a", "z", "\uFF21", "\uD83D\uDE00"),
+        run.ranked("q").stream().map(TrecRun.Entry::docId).toList());
+    assertEquals(-Float.MIN_VALUE, run.of("q").get(1).score(), 0.0);
+  }
+
+  @Test
   void aTieIsBrokenByTheNextFloatDown() {
     Ranking r = new Ranking(List.of(new ScoredDoc("a", 2.0, 0), new ScoredDoc("z", 2.0, 0),
         new ScoredDoc("m", 5.0, 0)));

@@ -2,15 +2,19 @@ package dev.attnir.eval.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnir.eval.data.Qrels;
 import dev.attnir.eval.data.TrecRun.Entry;
 import dev.attnir.eval.data.TrecRun;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -133,6 +137,91 @@ class TrecEvalExactnessTest {
     EvaluationResult a = Evaluator.evaluate(original, qrels(), METRICS, Evaluator.Averaging.ALL_JUDGED);
     EvaluationResult b = Evaluator.evaluate(back, qrels(), METRICS, Evaluator.Averaging.ALL_JUDGED);
     assertEquals(a.means(), b.means());
+  }
+
+  /** Document ids of one query in trec_eval's order. */
+  static List<String> order(Entry... entries) {
+    return new TrecRun(Map.of("q", List.of(entries))).ranked("q").stream().map(Entry::docId).toList();
+  }
+
+  static double mrr(Map<String, Integer> judged, Entry... entries) {
+    TrecRun run = new TrecRun(Map.of("q", List.of(entries)));
+    return Evaluator.evaluate(run, new Qrels(Map.of("q", judged)), List.of(new ReciprocalRank(Integer.MAX_VALUE)),
+        Evaluator.Averaging.ALL_JUDGED).mean("MRR");
+  }
+
+  @Test
+  void plusAndMinusZeroTie() {
+    // C's > and < see +0.0 and -0.0 as equal, so strcmp decides: "b" > "a" ranks first. Float.compare would put the
+    // +0.0 of "a" first.
+    assertEquals(List.of("b", "a"), order(new Entry("a", 0.0), new Entry("b", -0.0)));
+    assertEquals(List.of("b", "a"), order(new Entry("a", -0.0), new Entry("b", 0.0)));
+    assertEquals(List.of("z", "m", "b", "a"), order(new Entry("a", 0.0), new Entry("b", -0.0), new Entry("m", -1e-50),
+        new Entry("z", 1e-50)), "+-1e-50 are +-0 as floats: all four tie");
+    assertEquals(0.5, mrr(Map.of("a", 1), new Entry("a", 0.0), new Entry("b", -0.0)), 1e-12);
+  }
+
+  @Test
+  void documentIdsCompareByCodePointAsStrcmpOnUtf8() {
+    String fullwidthA = "\uFF21";           // U+FF21, one UTF-16 unit above the surrogates
+    String grinning = "\uD83D\uDE00";      // U+1F600, a surrogate pair
+    assertTrue(fullwidthA.compareTo(grinning) > 0, "String.compareTo puts the BMP character above");
+    assertTrue(TrecRun.compareCodePoints(fullwidthA, grinning) < 0, "code point (UTF-8 byte) order puts it below");
+    // ties broken by docno descending: U+1F600 first
+    assertEquals(List.of(grinning, fullwidthA), order(new Entry(fullwidthA, 1.0), new Entry(grinning, 1.0)));
+    assertEquals(List.of("x" + grinning, "x" + fullwidthA, "x\uD7FF", "x\u00E9", "x"),
+        order(new Entry("x", 2), new Entry("x\u00E9", 2), new Entry("x" + fullwidthA, 2), new Entry("x\uD7FF", 2),
+            new Entry("x" + grinning, 2)));
+    assertEquals(0.5, mrr(Map.of(fullwidthA, 1), new Entry(fullwidthA, 1.0), new Entry(grinning, 1.0)), 1e-12);
+  }
+
+  @Test
+  void codePointOrderIsUtf8ByteOrder() {
+    Random random = new Random(11);
+    int[] pool = {'a', 'z', 0x7F, 0x80, 0xE9, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFF21, 0xFFFD, 0xFFFF, 0x10000, 0x1F600,
+        0x10FFFF};
+    for (int round = 0; round < 20_000; round++) {
+      String a = randomString(random, pool);
+      String b = random.nextInt(4) == 0 ? a + randomString(random, pool) : randomString(random, pool);
+      int bytes = Integer.signum(Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8),
+          b.getBytes(StandardCharsets.UTF_8)));
+      assertEquals(bytes, Integer.signum(TrecRun.compareCodePoints(a, b)), a + " vs " + b);
+      assertEquals(-bytes, Integer.signum(TrecRun.compareCodePoints(b, a)), b + " vs " + a);
+    }
+  }
+
+  private static String randomString(Random random, int[] pool) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = random.nextInt(4); i > 0; i--) {
+      sb.appendCodePoint(pool[random.nextInt(pool.length)]);
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void scoresEqualAsFloatsTieEvenWhenTheyDifferAsDoubles() {
+    double low = 0.1;
+    double high = Math.nextUp(0.1);
+    assertTrue(high > low && (float) high == (float) low);
+    // as doubles "a" is above; as the floats trec_eval 9 reads they tie and "b" > "a" ranks first
+    assertEquals(List.of("b", "a"), order(new Entry("a", high), new Entry("b", low)));
+    assertEquals(List.of("b", "a"), order(new Entry("a", 1.0 + 1e-9), new Entry("b", 1.0)));
+    assertEquals(0.5, mrr(Map.of("a", 1), new Entry("a", high), new Entry("b", low)), 1e-12);
+  }
+
+  @Test
+  void nanScoresGoLastWithoutBreakingTheSort() {
+    assertEquals(List.of("a", "c", "z", "b"), order(new Entry("z", Double.NaN), new Entry("a", 1.0),
+        new Entry("b", Double.NaN), new Entry("c", -1.0)));
+  }
+
+  @Test
+  void zerosAndSupplementaryIdsSurviveTheFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("run.trec");
+    Files.writeString(file, "q Q0 a 1 0 t\nq Q0 b 2 -0 t\nq Q0 \uFF21 3 -0.0 t\nq Q0 \uD83D\uDE00 4 0.0 t\n",
+        StandardCharsets.UTF_8);
+    assertEquals(List.of("\uD83D\uDE00", "\uFF21", "b", "a"),
+        TrecRun.read(file).ranked("q").stream().map(Entry::docId).toList());
   }
 
   @Test
