@@ -50,6 +50,24 @@ public final class WhiteningTransform {
   }
 
   /**
+   * A transform from explicit parameters (tests and fixtures; {@link #fit} is the normal way to make one).
+   *
+   * @param mean {@code mu}, {@code d} values
+   * @param w {@code W}, {@code d x k} row-major
+   * @param singularValues all {@code d} singular values, descending
+   */
+  static WhiteningTransform of(String modelName, String modelSha256, float[] mean, float[] w, float[] singularValues,
+      int k, long fitCount, double epsilon) {
+    int d = mean.length;
+    if (d < 1 || k < 1 || k > d || w.length != d * k || singularValues.length != d) {
+      throw new IllegalArgumentException("inconsistent whitening parameters: d=" + d + ", k=" + k + ", |W|=" + w.length
+          + ", singular values " + singularValues.length);
+    }
+    return new WhiteningTransform(modelName, modelSha256, mean.clone(), w.clone(), singularValues.clone(), k, fitCount,
+        epsilon);
+  }
+
+  /**
    * Fits the transform to the accumulated vectors.
    *
    * @param modelName model whose vectors were accumulated
