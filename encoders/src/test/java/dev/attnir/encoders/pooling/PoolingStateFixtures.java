@@ -18,8 +18,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * Known pooling states, and the generator of the committed legacy (format version 1) fixtures under
  * {@code src/test/resources/dev/attnir/encoders/pooling/legacy}: they were written by the hand-rolled v1 serializers
- * before the states moved to Lucene codec containers, so they stand for what existing indexes hold. Regenerating them
- * with a later build would write the current format, not v1: don't.
+ * before the states moved to Lucene codec containers, so they stand for what existing indexes hold. A later build
+ * writes the codec containers, so {@link #writeFixtures} refuses to overwrite them.
  */
 public class PoolingStateFixtures {
 
@@ -111,6 +111,10 @@ public class PoolingStateFixtures {
     Path dir = Path.of(System.getProperty("attnir.fixtures.out"));
     Files.createDirectories(dir);
     WhiteningPooling whiten = new WhiteningPooling(new MeanPooling(), whitening());
+    if (!LegacyStateV1.isWhitening(whiten.state())) {
+      throw new IllegalStateException("this build writes the codec containers, not format version 1: the v1 fixtures "
+          + "were written by commit 52da04e and stay as they are");
+    }
     Files.write(dir.resolve("whitening-v1.bin"), whiten.state());
     writeParameters(dir.resolve("whitening-v1.parameters"), whiten.parameters());
     byte[] head = head().serialize();
