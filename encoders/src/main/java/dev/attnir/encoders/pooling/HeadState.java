@@ -3,23 +3,21 @@ package dev.attnir.encoders.pooling;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.zip.CRC32;
+import org.apache.lucene.index.CorruptIndexException;
 
 /**
- * A trained pooling head as stored: its configuration (JSON) and its forward pass as an ONNX graph, in one container
- * with a magic number and a CRC32 so a truncated or damaged file is detected.
+ * A trained pooling head as stored: its configuration (JSON) and its forward pass as an ONNX graph, in one Lucene codec
+ * container (codec name, format version, CRC32 footer) so a truncated or damaged file is detected.
  *
  * @param config what the head is and how it was trained
  * @param onnx the head's ONNX graph: input {@code layers} {@code [batch, layers, hidden]}, output {@code embedding}
  */
 public record HeadState(HeadConfig config, byte[] onnx) {
 
-  private static final int MAGIC = 0x41545448; // "ATTH"
-  private static final int VERSION = 1;
+  /** Codec name of the container. */
+  public static final String CODEC = "AttnirPoolingHead";
+  private static final String WHAT = "pooling head";
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -47,59 +45,51 @@ public record HeadState(HeadConfig config, byte[] onnx) {
     }
   }
 
-  /** Container bytes. */
+  /**
+   * Container bytes: a Lucene codec container ({@value #CODEC}, format version 2) holding the config JSON (a Lucene
+   * string) and the ONNX graph (vInt length and bytes).
+   */
   public byte[] serialize() {
-    byte[] json;
+    String json;
     try {
-      json = JSON.writeValueAsBytes(config);
+      json = JSON.writeValueAsString(config);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    ByteBuffer b = ByteBuffer.allocate(4 + 4 + 4 + json.length + 4 + onnx.length + 8).order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(MAGIC).putInt(VERSION).putInt(json.length).put(json).putInt(onnx.length).put(onnx);
-    CRC32 crc = new CRC32();
-    crc.update(b.array(), 0, b.position());
-    b.putLong(crc.getValue());
-    return b.array();
+    return PoolingStateCodec.write(CODEC, WHAT, out -> {
+      out.writeString(json);
+      out.writeVInt(onnx.length);
+      out.writeBytes(onnx, onnx.length);
+    });
   }
 
   /**
-   * Reads a container.
+   * Reads a container: the current codec container, or the hand-rolled format version 1 of older heads and indexes.
    *
-   * @throws IllegalArgumentException when the bytes are not a head, or are truncated or damaged
+   * @throws IllegalArgumentException when the bytes are not a head, are truncated or damaged, or have a format version
+   *     this build does not read
    */
   public static HeadState deserialize(byte[] bytes) {
-    if (bytes.length < 24) {
-      throw new IllegalArgumentException("not a pooling head (only " + bytes.length + " bytes)");
+    if (LegacyStateV1.isHead(bytes)) {
+      return LegacyStateV1.readHead(bytes);
     }
-    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    if (b.getInt() != MAGIC) {
-      throw new IllegalArgumentException("not a pooling head (bad magic number)");
-    }
-    int version = b.getInt();
-    if (version != VERSION) {
-      throw new IllegalArgumentException("unsupported pooling head version " + version);
-    }
-    CRC32 crc = new CRC32();
-    crc.update(bytes, 0, bytes.length - 8);
-    long stored = ByteBuffer.wrap(bytes, bytes.length - 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-    if (stored != crc.getValue()) {
-      throw new IllegalArgumentException("pooling head is truncated or damaged (checksum mismatch)");
-    }
-    int jsonLength = b.getInt();
-    if (jsonLength < 2 || jsonLength > bytes.length - 24) {
-      throw new IllegalArgumentException("pooling head is damaged (config length " + jsonLength + ")");
-    }
-    byte[] json = new byte[jsonLength];
-    b.get(json);
-    int onnxLength = b.getInt();
-    if (onnxLength < 1 || onnxLength != bytes.length - 12 - jsonLength - 4 - 8) {
-      throw new IllegalArgumentException("pooling head is damaged (graph length " + onnxLength + ")");
-    }
-    byte[] onnx = new byte[onnxLength];
-    b.get(onnx);
+    return PoolingStateCodec.read(bytes, CODEC, WHAT, (in, version, end) -> {
+      String json = in.readString();
+      int onnxLength = in.readVInt();
+      if (onnxLength < 1) {
+        throw new CorruptIndexException("graph length " + onnxLength, in);
+      }
+      PoolingStateCodec.checkRemaining(in, end, onnxLength, "the graph");
+      byte[] onnx = new byte[onnxLength];
+      in.readBytes(onnx, 0, onnxLength);
+      return new HeadState(parseConfig(json), onnx);
+    });
+  }
+
+  /** The config from its JSON. */
+  static HeadConfig parseConfig(String json) {
     try {
-      return new HeadState(JSON.readValue(new String(json, StandardCharsets.UTF_8), HeadConfig.class), onnx);
+      return JSON.readValue(json, HeadConfig.class);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("pooling head config is invalid: " + e.getOriginalMessage(), e);
     }

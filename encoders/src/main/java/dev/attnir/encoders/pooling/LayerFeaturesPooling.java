@@ -66,22 +66,15 @@ public final class LayerFeaturesPooling implements Pooling {
     int d = out.hiddenSize();
     int n = count();
     float[][] features = new float[out.batchSize()][n * d];
+    TokenPooling perLayer = input.equals("cls") ? new ClsPooling() : new MeanPooling();
     for (int l = 0; l < n; l++) {
       float[] h = out.hiddenState(first + l);
-      float[][] pooled = input.equals("cls") ? cls(out, h) : MeanPooling.maskedMean(out, h);
+      float[][] pooled = perLayer.pool(out, h);
       for (int b = 0; b < out.batchSize(); b++) {
         System.arraycopy(pooled[b], 0, features[b], l * d, d);
       }
     }
     return features;
-  }
-
-  private static float[][] cls(EncoderOutputs out, float[] h) {
-    float[][] r = new float[out.batchSize()][out.hiddenSize()];
-    for (int b = 0; b < out.batchSize(); b++) {
-      System.arraycopy(h, out.hiddenOffset(b, 0), r[b], 0, out.hiddenSize());
-    }
-    return r;
   }
 
   @Override

@@ -135,7 +135,7 @@ public final class Poolings {
         });
         Pooling base = restore(require(parameters, "base", name), baseParams, stateLoader);
         byte[] state = verifiedState(parameters, stateLoader, name);
-        p = new WhiteningPooling(base, WhiteningTransform.deserialize(state));
+        p = WhiteningPooling.fromState(base, state);
       }
       case "trained" -> p = TrainedHeadPooling.fromState(verifiedState(parameters, stateLoader, name));
       default -> p = parse(name);

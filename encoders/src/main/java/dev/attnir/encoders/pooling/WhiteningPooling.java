@@ -22,10 +22,25 @@ public final class WhiteningPooling implements StatefulPooling, ModelBound {
   private final WhiteningTransform transform;
   private final byte[] state;
 
+  /** Whitening with a freshly fitted transform; its state is the transform in the current format. */
   public WhiteningPooling(Pooling base, WhiteningTransform transform) {
+    this(base, transform, transform.serialize());
+  }
+
+  private WhiteningPooling(Pooling base, WhiteningTransform transform, byte[] state) {
     this.base = base;
     this.transform = transform;
-    this.state = transform.serialize();
+    this.state = state;
+  }
+
+  /**
+   * Whitening restored from stored state in any format version this build reads. {@link #state()} returns these
+   * bytes unchanged (an older format is not rewritten), so the digest an index recorded for them stays valid.
+   *
+   * @throws IllegalArgumentException when the state is not a whitening transform, or is truncated or damaged
+   */
+  public static WhiteningPooling fromState(Pooling base, byte[] state) {
+    return new WhiteningPooling(base, WhiteningTransform.deserialize(state), state.clone());
   }
 
   public Pooling base() {

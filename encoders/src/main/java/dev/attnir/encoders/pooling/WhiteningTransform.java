@@ -1,8 +1,8 @@
 package dev.attnir.encoders.pooling;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.zip.CRC32;
+import java.io.IOException;
+import org.apache.lucene.index.CorruptIndexException;
+import org.apache.lucene.store.DataOutput;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.SingularOps_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
@@ -23,8 +23,9 @@ public final class WhiteningTransform {
   /** Default relative guard on small singular values. */
   public static final double DEFAULT_EPSILON = 1e-6;
 
-  private static final int MAGIC = 0x41545748; // "ATWH"
-  private static final int VERSION = 1;
+  /** Codec name of the serialized form. */
+  public static final String CODEC = "AttnirWhitening";
+  private static final String WHAT = "whitening transform";
 
   private final String modelName;
   private final String modelSha256;
@@ -47,6 +48,24 @@ public final class WhiteningTransform {
     this.k = k;
     this.fitCount = fitCount;
     this.epsilon = epsilon;
+  }
+
+  /**
+   * A transform from explicit parameters (tests and fixtures; {@link #fit} is the normal way to make one).
+   *
+   * @param mean {@code mu}, {@code d} values
+   * @param w {@code W}, {@code d x k} row-major
+   * @param singularValues all {@code d} singular values, descending
+   */
+  static WhiteningTransform of(String modelName, String modelSha256, float[] mean, float[] w, float[] singularValues,
+      int k, long fitCount, double epsilon) {
+    int d = mean.length;
+    if (d < 1 || k < 1 || k > d || w.length != d * k || singularValues.length != d) {
+      throw new IllegalArgumentException("inconsistent whitening parameters: d=" + d + ", k=" + k + ", |W|=" + w.length
+          + ", singular values " + singularValues.length);
+    }
+    return new WhiteningTransform(modelName, modelSha256, mean.clone(), w.clone(), singularValues.clone(), k, fitCount,
+        epsilon);
   }
 
   /**
@@ -165,87 +184,58 @@ public final class WhiteningTransform {
   }
 
   /**
-   * Binary form (little-endian): magic, version, d, k, fit count, epsilon, model name (length-prefixed UTF-8), model
-   * SHA-256 (length-prefixed), mean, W, singular values, CRC32 of everything before it.
+   * Binary form: a Lucene codec container ({@value #CODEC}, format version 2) holding d
+   * and k (vInts), the fit count (vLong), epsilon (as long bits), model name and model SHA-256 (Lucene strings), mean
+   * ({@code d} floats), W ({@code d * k}) and singular values ({@code d}), floats as little-endian int bits.
    */
   public byte[] serialize() {
-    byte[] name = modelName.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    byte[] sha = modelSha256.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    int size = 4 + 4 + 4 + 4 + 8 + 8 + 4 + name.length + 4 + sha.length + 4 * (dims + dims * k + dims) + 8;
-    ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(MAGIC).putInt(VERSION).putInt(dims).putInt(k).putLong(fitCount).putDouble(epsilon);
-    b.putInt(name.length).put(name).putInt(sha.length).put(sha);
-    for (float v : mean) {
-      b.putFloat(v);
+    return PoolingStateCodec.write(CODEC, WHAT, out -> {
+      out.writeVInt(dims);
+      out.writeVInt(k);
+      out.writeVLong(fitCount);
+      out.writeLong(Double.doubleToRawLongBits(epsilon));
+      out.writeString(modelName);
+      out.writeString(modelSha256);
+      writeFloats(out, mean);
+      writeFloats(out, w);
+      writeFloats(out, singularValues);
+    });
+  }
+
+  private static void writeFloats(DataOutput out, float[] values) throws IOException {
+    for (float v : values) {
+      out.writeInt(Float.floatToRawIntBits(v));
     }
-    for (float v : w) {
-      b.putFloat(v);
-    }
-    for (float v : singularValues) {
-      b.putFloat(v);
-    }
-    CRC32 crc = new CRC32();
-    crc.update(b.array(), 0, b.position());
-    b.putLong(crc.getValue());
-    return b.array();
   }
 
   /**
-   * Reads the binary form.
+   * Reads the binary form: the current codec container, or the hand-rolled format version 1 of older indexes.
    *
-   * @throws IllegalArgumentException when the bytes are not a whitening transform or are damaged
+   * @throws IllegalArgumentException when the bytes are not a whitening transform, are truncated or damaged, or have
+   *     a format version this build does not read
    */
   public static WhiteningTransform deserialize(byte[] bytes) {
-    if (bytes.length < 56) {
-      throw new IllegalArgumentException("not a whitening transform (only " + bytes.length + " bytes)");
+    if (LegacyStateV1.isWhitening(bytes)) {
+      return LegacyStateV1.readWhitening(bytes);
     }
-    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    if (b.getInt() != MAGIC) {
-      throw new IllegalArgumentException("not a whitening transform (bad magic number)");
-    }
-    int version = b.getInt();
-    if (version != VERSION) {
-      throw new IllegalArgumentException("unsupported whitening transform version " + version);
-    }
-    CRC32 crc = new CRC32();
-    crc.update(bytes, 0, bytes.length - 8);
-    long stored = ByteBuffer.wrap(bytes, bytes.length - 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-    if (stored != crc.getValue()) {
-      throw new IllegalArgumentException("whitening transform is truncated or damaged (checksum mismatch)");
-    }
-    int d = b.getInt();
-    int k = b.getInt();
-    long n = b.getLong();
-    double eps = b.getDouble();
-    String name = string(b, bytes.length);
-    String sha = string(b, bytes.length);
-    long expected = b.position() + 4L * (d + (long) d * k + d) + 8;
-    if (d < 1 || k < 1 || k > d || expected != bytes.length) {
-      throw new IllegalArgumentException("whitening transform is damaged (" + bytes.length + " bytes for d=" + d
-          + ", k=" + k + ")");
-    }
-    float[] mean = new float[d];
-    float[] w = new float[d * k];
-    float[] sv = new float[d];
-    for (int i = 0; i < d; i++) {
-      mean[i] = b.getFloat();
-    }
-    for (int i = 0; i < d * k; i++) {
-      w[i] = b.getFloat();
-    }
-    for (int i = 0; i < d; i++) {
-      sv[i] = b.getFloat();
-    }
-    return new WhiteningTransform(name, sha, mean, w, sv, k, n, eps);
-  }
-
-  private static String string(ByteBuffer b, int total) {
-    int len = b.getInt();
-    if (len < 0 || len > total - b.position()) {
-      throw new IllegalArgumentException("whitening transform is damaged (string length " + len + ")");
-    }
-    byte[] s = new byte[len];
-    b.get(s);
-    return new String(s, java.nio.charset.StandardCharsets.UTF_8);
+    return PoolingStateCodec.read(bytes, CODEC, WHAT, (in, version, end) -> {
+      int d = in.readVInt();
+      int k = in.readVInt();
+      if (d < 1 || k < 1 || k > d) {
+        throw new CorruptIndexException("bad dimensions d=" + d + ", k=" + k, in);
+      }
+      long n = in.readVLong();
+      double eps = Double.longBitsToDouble(in.readLong());
+      String name = in.readString();
+      String sha = in.readString();
+      PoolingStateCodec.checkRemaining(in, end, 4L * (d + (long) d * k + d), "mean, W and singular values");
+      float[] mean = new float[d];
+      float[] w = new float[d * k];
+      float[] sv = new float[d];
+      in.readFloats(mean, 0, d);
+      in.readFloats(w, 0, d * k);
+      in.readFloats(sv, 0, d);
+      return new WhiteningTransform(name, sha, mean, w, sv, k, n, eps);
+    });
   }
 }
