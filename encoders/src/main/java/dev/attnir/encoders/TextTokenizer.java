@@ -113,14 +113,7 @@ public final class TextTokenizer implements AutoCloseable {
    * the second text first (see the class comment). Segment 0 is {@code first}, segment 1 {@code second}.
    */
   public TokenizedText encodePair(String first, String second) {
-    Encoding e;
-    try {
-      e = forPairs.encode(first, second);
-    } catch (RuntimeException onlySecondImpossible) {
-      // "Sequence to truncate too short": the first text alone leaves no room for one token of the second.
-      e = forEncoder.encode(first, second);
-    }
-    return toTokenized(e, first, second);
+    return encodePairs(List.of(first), List.of(second)).get(0);
   }
 
   /** Tokenizes pairs {@code (firsts[i], seconds[i])} like {@link #encodePair}; the Rust side parallelises. */
@@ -128,16 +121,30 @@ public final class TextTokenizer implements AutoCloseable {
     if (firsts.size() != seconds.size()) {
       throw new IllegalArgumentException(firsts.size() + " first texts but " + seconds.size() + " second texts");
     }
-    List<TokenizedText> out = new ArrayList<>(firsts.size());
-    Encoding[] encodings = null;
-    try {
-      encodings = forPairs.batchEncode(new PairList<>(new ArrayList<>(firsts), new ArrayList<>(seconds)));
-    } catch (RuntimeException someFirstTooLong) {
-      // one pair needs the longest_first fallback: encode one by one
+    // HF only_second fails when the first text leaves no room for one token of the second, and DJL's batch call
+    // aborts the JVM on that error: decide per pair beforehand which strategy applies.
+    int specials = template().specialCount();
+    Map<String, Integer> firstLengths = new java.util.HashMap<>();
+    List<String> distinct = firsts.stream().distinct().toList();
+    Encoding[] alone = forSpans.batchEncode(distinct);
+    for (int i = 0; i < alone.length; i++) {
+      firstLengths.put(distinct.get(i), alone[i].getIds().length);
     }
+    PairList<String, String> onlySecond = new PairList<>();
+    PairList<String, String> longestFirst = new PairList<>();
+    boolean[] secondOnly = new boolean[firsts.size()];
     for (int i = 0; i < firsts.size(); i++) {
-      out.add(encodings == null ? encodePair(firsts.get(i), seconds.get(i))
-          : toTokenized(encodings[i], firsts.get(i), seconds.get(i)));
+      secondOnly[i] = firstLengths.get(firsts.get(i)) + specials < maxLength;
+      (secondOnly[i] ? onlySecond : longestFirst).add(firsts.get(i), seconds.get(i));
+    }
+    Encoding[] a = onlySecond.isEmpty() ? new Encoding[0] : forPairs.batchEncode(onlySecond);
+    Encoding[] b = longestFirst.isEmpty() ? new Encoding[0] : forEncoder.batchEncode(longestFirst);
+    List<TokenizedText> out = new ArrayList<>(firsts.size());
+    int ia = 0;
+    int ib = 0;
+    for (int i = 0; i < firsts.size(); i++) {
+      Encoding e = secondOnly[i] ? a[ia++] : b[ib++];
+      out.add(toTokenized(e, firsts.get(i), seconds.get(i)));
     }
     return out;
   }
@@ -281,7 +288,11 @@ public final class TextTokenizer implements AutoCloseable {
    * tokens before the first text, between the two, and after the second.
    */
   private record PairTemplate(long[] prefix, long[] prefixTypes, long[] middle, long[] middleTypes, long[] suffix,
-      long[] suffixTypes, long typeA, long typeB) {}
+      long[] suffixTypes, long typeA, long typeB) {
+    int specialCount() {
+      return prefix.length + middle.length + suffix.length;
+    }
+  }
 
   private PairTemplate template() {
     PairTemplate t = template;
