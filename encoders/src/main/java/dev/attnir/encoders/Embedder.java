@@ -48,8 +48,25 @@ public final class Embedder implements QueryEmbedder, AutoCloseable {
           + " (sha256 " + bound.modelSha256().substring(0, 12) + "...), not on " + encoder.spec().name()
           + " (sha256 " + encoder.fingerprint().substring(0, 12) + "...)");
     }
-    TensorRequest request = pooling.requirements(encoder.numLayers());
-    request.validate(encoder.numLayers(), encoder.spec().name());
+    PrimaryOutput primary = encoder.primaryOutput();
+    if (primary.kind() != PrimaryOutput.Kind.TOKEN_STATES) {
+      throw new IllegalArgumentException("model " + encoder.spec().name() + " outputs " + primary.describe()
+          + ", not last_hidden_state [batch, seq, hidden]: an embedder pools token states, so it cannot use this "
+          + "model" + (primary.kind() == PrimaryOutput.Kind.SEQUENCE_SCORES
+              ? " (score pairs with OnnxEncoder.score instead)" : ""));
+    }
+    TensorRequest request;
+    try {
+      request = pooling.requirements(encoder.numLayers());
+    } catch (RuntimeException e) {
+      if (!encoder.canExpose()) {
+        throw new IllegalArgumentException("pooling " + pooling.name() + " cannot run on model "
+            + encoder.spec().name() + ": its " + encoder.layout().name() + " graph layout cannot expose hidden "
+            + "states or attention (" + encoder.layout().exposureUnavailableReason() + ")", e);
+      }
+      throw e;
+    }
+    encoder.validate(request);
     pooling.dimension(encoder.hiddenSize());
     encoder.encode(List.of(PROBE), request, (rows, out) -> pooling.pool(out), ProgressListener.none());
     return request;

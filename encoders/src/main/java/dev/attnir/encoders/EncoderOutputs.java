@@ -8,6 +8,11 @@ import java.util.Map;
  * <p>Hidden tensors are {@code [batch, seq, hidden]}; attention tensors are {@code [batch, heads, seq, seq]} with
  * the query position before the key position, so {@code attention(l)[b][h][i][j]} is how much token {@code i}
  * attends to token {@code j}.
+ *
+ * <p>Every batch carries the model's primary output ({@link #primaryOutput()}): {@code last_hidden_state} of an
+ * encoder, or the {@code logits} of a scorer ({@code [batch, n]}) or a language model ({@code [batch, seq, vocab]}).
+ * For an encoder, {@link #lastHidden()} is the primary output; for other models it is available only when the last
+ * hidden state was exposed.
  */
 public final class EncoderOutputs {
   private final int batchSize;
@@ -16,12 +21,17 @@ public final class EncoderOutputs {
   private final int numHeads;
   private final int numLayers;
   private final int[] lengths;
+  private final String primaryName;
+  private final float[] primary;
+  private final int[] primaryShape;
   private final float[] lastHidden;
   private final Map<Integer, float[]> hiddenStates;
   private final Map<Integer, float[]> attentions;
   private final Map<Integer, float[]> attentionDiagonals;
 
   /**
+   * Outputs of an encoder whose primary output is {@code last_hidden_state}.
+   *
    * @param lengths number of real (unpadded) tokens of every row
    * @param numHeads attention heads, or 0 when no attention was exposed
    */
@@ -36,11 +46,36 @@ public final class EncoderOutputs {
   public EncoderOutputs(int batchSize, int seqLen, int hiddenSize, int numHeads, int numLayers, int[] lengths,
       float[] lastHidden, Map<Integer, float[]> hiddenStates, Map<Integer, float[]> attentions,
       Map<Integer, float[]> attentionDiagonals) {
+    this(batchSize, seqLen, hiddenSize, numHeads, numLayers, lengths, GraphLayout.LAST_HIDDEN_STATE, lastHidden,
+        new int[] {batchSize, seqLen, hiddenSize}, hiddenStates, attentions, attentionDiagonals);
+  }
+
+  /**
+   * Outputs of any model.
+   *
+   * @param hiddenSize width of the hidden states, or 0 when the batch has none (a scorer without exposed states)
+   * @param primaryName name of the primary output; when it is {@code last_hidden_state} it is also
+   *     {@link #lastHidden()}, otherwise that is hidden state {@code numLayers} if it was exposed
+   * @param primaryShape shape of the primary output, e.g. {@code [batch, n]} for a scorer
+   */
+  public EncoderOutputs(int batchSize, int seqLen, int hiddenSize, int numHeads, int numLayers, int[] lengths,
+      String primaryName, float[] primary, int[] primaryShape, Map<Integer, float[]> hiddenStates,
+      Map<Integer, float[]> attentions, Map<Integer, float[]> attentionDiagonals) {
     if (lengths.length != batchSize) {
       throw new IllegalArgumentException("lengths has " + lengths.length + " rows, batch has " + batchSize);
     }
-    if (lastHidden.length != batchSize * seqLen * hiddenSize) {
-      throw new IllegalArgumentException("last hidden state has " + lastHidden.length + " values, expected "
+    long count = 1;
+    for (int d : primaryShape) {
+      count *= d;
+    }
+    if (primaryShape.length == 0 || primaryShape[0] != batchSize || primary.length != count) {
+      throw new IllegalArgumentException(primaryName + " has " + primary.length + " values and shape "
+          + java.util.Arrays.toString(primaryShape) + ", expected " + batchSize + " rows");
+    }
+    float[] last = GraphLayout.LAST_HIDDEN_STATE.equals(primaryName) ? primary
+        : numLayers > 0 ? hiddenStates.get(numLayers) : null;
+    if (last != null && last.length != batchSize * seqLen * hiddenSize) {
+      throw new IllegalArgumentException("last hidden state has " + last.length + " values, expected "
           + batchSize + "x" + seqLen + "x" + hiddenSize);
     }
     this.batchSize = batchSize;
@@ -49,7 +84,10 @@ public final class EncoderOutputs {
     this.numHeads = numHeads;
     this.numLayers = numLayers;
     this.lengths = lengths;
-    this.lastHidden = lastHidden;
+    this.primaryName = primaryName;
+    this.primary = primary;
+    this.primaryShape = primaryShape.clone();
+    this.lastHidden = last;
     this.hiddenStates = Map.copyOf(hiddenStates);
     this.attentions = Map.copyOf(attentions);
     this.attentionDiagonals = Map.copyOf(attentionDiagonals);
@@ -82,8 +120,33 @@ public final class EncoderOutputs {
     return lengths[b];
   }
 
-  /** {@code last_hidden_state}, {@code [batch, seq, hidden]} row-major. */
+  /** Name of the model's primary output ({@code last_hidden_state} or {@code logits}). */
+  public String primaryOutputName() {
+    return primaryName;
+  }
+
+  /** The model's primary output, row-major with shape {@link #primaryShape()}. */
+  public float[] primaryOutput() {
+    return primary;
+  }
+
+  /** Shape of the primary output; its first dimension is the batch. */
+  public int[] primaryShape() {
+    return primaryShape.clone();
+  }
+
+  /**
+   * {@code last_hidden_state}, {@code [batch, seq, hidden]} row-major.
+   *
+   * @throws IllegalStateException when the model's primary output is something else and the last hidden state was
+   *     not exposed
+   */
   public float[] lastHidden() {
+    if (lastHidden == null) {
+      throw new IllegalStateException("the model's output is " + primaryName + java.util.Arrays.toString(primaryShape)
+          + ", not last_hidden_state" + (numLayers > 0 ? "; request hidden state " + numLayers
+          + " in the TensorRequest to get it" : "; its hidden states cannot be exposed"));
+    }
     return lastHidden;
   }
 
@@ -92,7 +155,7 @@ public final class EncoderOutputs {
    * The last hidden state is always available.
    */
   public float[] hiddenState(int index) {
-    if (index == numLayers && !hiddenStates.containsKey(index)) {
+    if (index == numLayers && numLayers > 0 && !hiddenStates.containsKey(index) && lastHidden != null) {
       return lastHidden;
     }
     float[] h = hiddenStates.get(index);

@@ -7,48 +7,39 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * A BERT-style ONNX graph (HuggingFace optimum export, as packed in the langchain4j model jars) whose intermediate
- * tensors can be made graph outputs: every layer's hidden state and post-softmax attention probabilities. The edit
- * only adds outputs; no node changes, so the exposed graph computes what the original computes (ONNX Runtime may
- * fuse fewer nodes, which {@link OnnxEncoder} checks at load).
+ * An ONNX graph whose intermediate tensors can be made graph outputs: every layer's hidden state and post-softmax
+ * attention probabilities, found by name through the graph's {@link GraphLayout}. The edit only adds outputs (and,
+ * for attention diagonals, nodes computing them); no existing node changes, so the exposed graph computes what the
+ * original computes (ONNX Runtime may fuse fewer nodes, which {@link OnnxEncoder} checks when it creates the session).
+ * Graphs whose layout cannot expose tensors parse, but every request to expose fails naming what was looked for.
  */
 public final class ExposedGraph {
 
   /** Input names the encoders feed. */
-  public static final String INPUT_IDS = "input_ids";
-  public static final String ATTENTION_MASK = "attention_mask";
-  public static final String TOKEN_TYPE_IDS = "token_type_ids";
-  /** The one output of the unmodified graph. */
-  public static final String LAST_HIDDEN_STATE = "last_hidden_state";
-
-  private static final Pattern SOFTMAX = Pattern.compile("/encoder/layer\\.(\\d+)/attention/self/Softmax");
+  public static final String INPUT_IDS = GraphLayout.INPUT_IDS;
+  public static final String ATTENTION_MASK = GraphLayout.ATTENTION_MASK;
+  public static final String TOKEN_TYPE_IDS = GraphLayout.TOKEN_TYPE_IDS;
+  public static final String POSITION_IDS = GraphLayout.POSITION_IDS;
+  /** The output of an unmodified encoder graph. */
+  public static final String LAST_HIDDEN_STATE = GraphLayout.LAST_HIDDEN_STATE;
 
   private final OnnxMl.ModelProto model;
   private final String modelName;
-  private final int numLayers;
-  private final Set<String> produced = new HashSet<>();
-  private final Set<String> inputs = new HashSet<>();
+  private final GraphLayout layout;
 
   private ExposedGraph(OnnxMl.ModelProto model, String modelName) {
     this.model = model;
     this.modelName = modelName;
-    for (OnnxMl.NodeProto node : model.getGraph().getNodeList()) {
-      produced.addAll(node.getOutputList());
-    }
-    for (OnnxMl.ValueInfoProto in : model.getGraph().getInputList()) {
-      inputs.add(in.getName());
-    }
-    this.numLayers = countLayers();
+    this.layout = GraphLayout.detect(model, modelName);
   }
 
   /**
-   * Parses a serialized model.
+   * Parses a serialized model and detects its layout.
    *
-   * @throws IllegalArgumentException when the bytes are not a model or have no recognisable BERT attention layers
+   * @throws IllegalArgumentException when the bytes are not a model, or the graph cannot be run (see
+   *     {@link GraphLayout#detect})
    */
   public static ExposedGraph parse(byte[] onnx, String modelName) {
     try {
@@ -59,62 +50,43 @@ public final class ExposedGraph {
     }
   }
 
-  private int countLayers() {
-    Set<Integer> layers = new HashSet<>();
-    for (OnnxMl.NodeProto node : model.getGraph().getNodeList()) {
-      Matcher m = SOFTMAX.matcher(node.getName());
-      if (m.matches()) {
-        layers.add(Integer.parseInt(m.group(1)));
-      }
-    }
-    if (layers.isEmpty()) {
-      throw new IllegalArgumentException("model " + modelName + " has no nodes named /encoder/layer.N/attention/self/Softmax;"
-          + " exposed tensors need a BERT-style HuggingFace ONNX export");
-    }
-    for (int i = 0; i < layers.size(); i++) {
-      if (!layers.contains(i)) {
-        throw new IllegalArgumentException("model " + modelName + ": attention layers are not numbered 0.."
-            + (layers.size() - 1) + " (found " + layers + ")");
-      }
-    }
-    return layers.size();
+  /** How this graph names its inputs, output and intermediate tensors. */
+  public GraphLayout layout() {
+    return layout;
   }
 
-  /** Transformer layers (attention softmax nodes numbered 0..n-1). */
+  /** Transformer layers found by name (0 when the layout cannot expose tensors). */
   public int numLayers() {
-    return numLayers;
+    return layout.numLayers();
   }
 
   /** Whether the graph takes {@code token_type_ids}. */
   public boolean hasTokenTypeIds() {
-    return inputs.contains(TOKEN_TYPE_IDS);
+    return layout.takes(TOKEN_TYPE_IDS);
+  }
+
+  /** Throws, naming what was looked for, when this graph's layout cannot expose tensors. */
+  public void requireExposable(String what) {
+    if (!layout.canExpose()) {
+      throw new IllegalArgumentException("model " + modelName + " (" + layout.name() + " graph layout, inputs "
+          + layout.inputs() + ", output " + layout.primaryOutput() + ") cannot expose " + what + ": "
+          + layout.exposureUnavailableReason());
+    }
   }
 
   /**
-   * Name of the tensor holding hidden state {@code index}: 0 is the embedding LayerNorm output, {@code i+1} the
-   * output LayerNorm of layer {@code i}. The exporter names the last one {@code last_hidden_state} itself.
+   * Name of the tensor holding hidden state {@code index}: 0 is the embedding output, {@code i+1} the output of
+   * layer {@code i}.
    */
   public String hiddenStateTensor(int index) {
-    String name = index == 0 ? "/embeddings/LayerNorm/Add_1_output_0"
-        : "/encoder/layer." + (index - 1) + "/output/LayerNorm/Add_1_output_0";
-    if (produced.contains(name)) {
-      return name;
-    }
-    if (index == numLayers) {
-      return LAST_HIDDEN_STATE;
-    }
-    throw new IllegalArgumentException("model " + modelName + " has no tensor named '" + name
-        + "' for hidden state " + index + "; exposed tensors need a BERT-style HuggingFace ONNX export");
+    requireExposable("hidden state " + index);
+    return layout.hiddenStateTensor(index);
   }
 
   /** Name of the tensor holding the post-softmax attention of layer {@code layer}. */
   public String attentionTensor(int layer) {
-    String name = "/encoder/layer." + layer + "/attention/self/Softmax_output_0";
-    if (!produced.contains(name)) {
-      throw new IllegalArgumentException("model " + modelName + " has no tensor named '" + name
-          + "'; exposed tensors need a BERT-style HuggingFace ONNX export");
-    }
-    return name;
+    requireExposable("the attention of layer " + layer);
+    return layout.attentionTensor(layer);
   }
 
   /** Name of the output holding layer {@code layer}'s attention diagonal, computed by nodes this class adds. */
@@ -128,7 +100,10 @@ public final class ExposedGraph {
    * ({@code hidden:i}, {@code attention:i}, {@code diagonal:i}).
    */
   public Map<String, String> outputNames(TensorRequest request) {
-    request.validate(numLayers, modelName);
+    if (!request.isEmpty()) {
+      requireExposable("tensors " + request);
+    }
+    request.validate(numLayers(), modelName);
     Map<String, String> names = new LinkedHashMap<>();
     for (int h : request.hiddenStates()) {
       names.put("hidden:" + h, hiddenStateTensor(h));
@@ -142,8 +117,9 @@ public final class ExposedGraph {
     return names;
   }
 
-  /** The serialized model with {@code last_hidden_state} plus the requested tensors as graph outputs. */
+  /** The serialized model with its primary output plus the requested tensors as graph outputs. */
   public byte[] withOutputs(TensorRequest request) {
+    Map<String, String> requested = outputNames(request);
     Set<String> existing = new HashSet<>();
     for (OnnxMl.ValueInfoProto out : model.getGraph().getOutputList()) {
       existing.add(out.getName());
@@ -163,7 +139,7 @@ public final class ExposedGraph {
         graph.addOutput(floatOutput(full));
       }
     }
-    for (String name : outputNames(request).values()) {
+    for (String name : requested.values()) {
       if (existing.add(name)) {
         graph.addOutput(floatOutput(name));
       }

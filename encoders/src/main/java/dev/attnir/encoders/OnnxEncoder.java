@@ -1,14 +1,18 @@
 package dev.attnir.encoders;
 
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import dev.attnir.core.ProgressListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,16 +23,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs a transformer encoder in ONNX Runtime and hands every batch's tensors to a consumer.
+ * Runs a transformer in ONNX Runtime and hands every batch's tensors to a consumer.
+ *
+ * <p>The graph's {@link GraphLayout} (chosen from the graph at load) names the inputs the encoder feeds
+ * ({@code input_ids}, {@code attention_mask}, and {@code token_type_ids} and {@code position_ids} when the graph
+ * takes them) and its primary output: {@code last_hidden_state} of an encoder, or the {@code logits} of a scorer
+ * (cross-encoder) or a language model ({@link PrimaryOutput}). A graph with any other required input is refused at
+ * load, listing it. Plain encoding works for every loadable graph.
  *
  * <p>Texts are tokenized in chunks, sorted by length and cut into batches bounded by a token budget, so padding
  * wastes little compute. Plain encoding uses the unmodified graph, which ONNX Runtime is free to fuse. A consumer
  * that needs hidden states or attention probabilities gets a second session on a graph that exposes exactly the
- * requested tensors ({@link ExposedGraph}); that session is checked when it is created: its
- * {@code last_hidden_state} must equal the unmodified graph's, every attention row must sum to 1, and padded keys must
- * get zero attention.
+ * requested tensors ({@link ExposedGraph}), possible only when the layout finds them by name; that session is checked
+ * when it is created: its primary output must equal the unmodified graph's, every attention row must sum to 1, and
+ * padded keys must get zero attention.
+ *
+ * <p>Concurrent runs ({@link EncoderOptions#concurrentRuns()}) share one executor owned by the encoder, created on
+ * first use with daemon threads named {@code attnir-encoder-N} and shut down by {@link #close()}.
  */
 public final class OnnxEncoder implements AutoCloseable {
 
@@ -41,37 +60,45 @@ public final class OnnxEncoder implements AutoCloseable {
       "Exposed tensors are checked on a padded probe batch when the session is created, before any real text.",
       "A short probe.");
 
+  /** The encoder whose executor runs the current thread, so a consumer that encodes again does not wait on itself. */
+  private static final ThreadLocal<OnnxEncoder> WORKER_OF = new ThreadLocal<>();
+
   private final ModelSpec spec;
   private final EncoderOptions options;
   private final OrtEnvironment env;
   private final TextTokenizer tokenizer;
   private final OrtSession plainSession;
   private final String fingerprint;
-  private final int numLayers;
-  private final boolean hasTokenTypeIds;
-  private final int hiddenSize;
+  private final GraphLayout layout;
+  private final PrimaryOutput primary;
+  private final Map<String, OnnxJavaType> inputTypes;
   private final Map<TensorRequest, ExposedSession> exposedSessions = new ConcurrentHashMap<>();
   private volatile int numHeads;
+  private final Object executorLock = new Object();
+  private ExecutorService executor;
+  private boolean closed;
 
   private record ExposedSession(OrtSession session, Map<String, String> outputs) {}
 
   private OnnxEncoder(ModelSpec spec, EncoderOptions options, OrtEnvironment env, TextTokenizer tokenizer,
-      OrtSession plainSession, String fingerprint, int numLayers, boolean hasTokenTypeIds, int hiddenSize) {
+      OrtSession plainSession, String fingerprint, GraphLayout layout, PrimaryOutput primary,
+      Map<String, OnnxJavaType> inputTypes) {
     this.spec = spec;
     this.options = options;
     this.env = env;
     this.tokenizer = tokenizer;
     this.plainSession = plainSession;
     this.fingerprint = fingerprint;
-    this.numLayers = numLayers;
-    this.hasTokenTypeIds = hasTokenTypeIds;
-    this.hiddenSize = hiddenSize;
+    this.layout = layout;
+    this.primary = primary;
+    this.inputTypes = Map.copyOf(inputTypes);
   }
 
   /**
    * Loads a model.
    *
-   * @throws IllegalArgumentException when the model files are missing or not a usable BERT-style encoder
+   * @throws IllegalArgumentException when the model files are missing, or the graph has an input the encoder cannot
+   *     feed, or no {@code last_hidden_state} or {@code logits} output
    */
   public static OnnxEncoder load(ModelSpec spec, EncoderOptions options) {
     byte[] onnx;
@@ -84,36 +111,65 @@ public final class OnnxEncoder implements AutoCloseable {
           + spec.source().describe() + ": " + e.getMessage(), e);
     }
     String fingerprint = sha256(onnx);
-    ExposedGraph graph = ExposedGraph.parse(onnx, spec.name());
-    int numLayers = graph.numLayers();
-    boolean hasTypeIds = graph.hasTokenTypeIds();
-    graph = null; // the parsed protobuf is as large as the model; exposed sessions parse again when needed
+    // The parsed protobuf is as large as the model; keep only the layout (names). Exposed sessions parse again.
+    GraphLayout layout = ExposedGraph.parse(onnx, spec.name()).layout();
     TextTokenizer tokenizer = TextTokenizer.fromJson(tokenizerJson, spec.maxLength());
     OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtSession plain = null;
     try {
-      OrtSession plain = env.createSession(onnx, sessionOptions(options));
-      if (!plain.getOutputNames().contains(ExposedGraph.LAST_HIDDEN_STATE)) {
-        plain.close();
-        throw new IllegalArgumentException("model " + spec.name() + " has outputs " + plain.getOutputNames()
-            + "; an encoder must output " + ExposedGraph.LAST_HIDDEN_STATE);
-      }
-      int hidden = hiddenSizeOf(plain, spec.name());
-      return new OnnxEncoder(spec, options, env, tokenizer, plain, fingerprint, numLayers, hasTypeIds, hidden);
-    } catch (OrtException e) {
+      plain = env.createSession(onnx, sessionOptions(options));
+      PrimaryOutput primary = primaryOutputOf(plain, layout, spec.name());
+      Map<String, OnnxJavaType> types = inputTypesOf(plain, layout, spec.name());
+      return new OnnxEncoder(spec, options, env, tokenizer, plain, fingerprint, layout, primary, types);
+    } catch (OrtException | RuntimeException e) {
       tokenizer.close();
+      if (plain != null) {
+        try {
+          plain.close();
+        } catch (OrtException ignored) {
+          // the load failure is the error worth reporting
+        }
+      }
+      if (e instanceof RuntimeException re) {
+        throw re;
+      }
       throw new IllegalArgumentException("model " + spec.name() + ": ONNX Runtime cannot load "
           + spec.source().describe() + ": " + e.getMessage(), e);
     }
   }
 
-  private static int hiddenSizeOf(OrtSession session, String modelName) throws OrtException {
-    var info = (ai.onnxruntime.TensorInfo) session.getOutputInfo().get(ExposedGraph.LAST_HIDDEN_STATE).getInfo();
-    long[] shape = info.getShape();
-    if (shape.length != 3 || shape[2] <= 0) {
-      throw new IllegalArgumentException("model " + modelName + ": last_hidden_state has shape "
-          + Arrays.toString(shape) + ", expected [batch, sequence, hidden]");
+  private static PrimaryOutput primaryOutputOf(OrtSession session, GraphLayout layout, String modelName)
+      throws OrtException {
+    NodeInfo node = session.getOutputInfo().get(layout.primaryOutput());
+    if (node == null) {
+      throw new IllegalArgumentException("model " + modelName + " has outputs " + session.getOutputNames()
+          + "; its " + layout.name() + " layout reads " + layout.primaryOutput());
     }
-    return (int) shape[2];
+    if (!(node.getInfo() instanceof TensorInfo info) || info.type != OnnxJavaType.FLOAT) {
+      throw new IllegalArgumentException("model " + modelName + ": output " + layout.primaryOutput() + " is "
+          + node.getInfo() + ", not a float tensor");
+    }
+    return PrimaryOutput.of(layout.primaryOutput(), info.getShape(), modelName);
+  }
+
+  private static Map<String, OnnxJavaType> inputTypesOf(OrtSession session, GraphLayout layout, String modelName)
+      throws OrtException {
+    Map<String, NodeInfo> info = session.getInputInfo();
+    Map<String, OnnxJavaType> types = new HashMap<>();
+    for (String input : layout.inputs()) {
+      NodeInfo node = info.get(input);
+      if (node == null) {
+        throw new IllegalArgumentException("model " + modelName + ": ONNX Runtime does not list input " + input
+            + " (it lists " + info.keySet() + ")");
+      }
+      if (!(node.getInfo() instanceof TensorInfo t)
+          || (t.type != OnnxJavaType.INT64 && t.type != OnnxJavaType.INT32)) {
+        throw new IllegalArgumentException("model " + modelName + ": input " + input + " is " + node.getInfo()
+            + "; the encoder feeds int64 or int32 tensors");
+      }
+      types.put(input, t.type);
+    }
+    return types;
   }
 
   private static OrtSession.SessionOptions sessionOptions(EncoderOptions options) throws OrtException {
@@ -142,14 +198,29 @@ public final class OnnxEncoder implements AutoCloseable {
     return fingerprint;
   }
 
-  /** Transformer layers; hidden states are numbered 0 (embeddings) to this. */
-  public int numLayers() {
-    return numLayers;
+  /** How the graph names its inputs, primary output and (if it can) intermediate tensors. */
+  public GraphLayout layout() {
+    return layout;
   }
 
-  /** Width of the hidden states. */
+  /** The output every run returns: {@code last_hidden_state} of an encoder, {@code logits} of a scorer or LM. */
+  public PrimaryOutput primaryOutput() {
+    return primary;
+  }
+
+  /** Whether hidden states and attention can be exposed ({@link GraphLayout#canExpose()}). */
+  public boolean canExpose() {
+    return layout.canExpose();
+  }
+
+  /** Transformer layers; hidden states are numbered 0 (embeddings) to this. 0 when the layout cannot expose. */
+  public int numLayers() {
+    return layout.numLayers();
+  }
+
+  /** Width of the hidden states; 0 when the primary output is not {@code last_hidden_state}. */
   public int hiddenSize() {
-    return hiddenSize;
+    return primary.kind() == PrimaryOutput.Kind.TOKEN_STATES ? primary.width() : 0;
   }
 
   /** Attention heads per layer, known once an exposed session with attention was created (0 before). */
@@ -159,6 +230,35 @@ public final class OnnxEncoder implements AutoCloseable {
 
   public TextTokenizer tokenizer() {
     return tokenizer;
+  }
+
+  /**
+   * Checks that this encoder can serve {@code request}: an empty one always; one that exposes tensors only when the
+   * layout can, and with indices within the model.
+   *
+   * @throws IllegalArgumentException naming what was looked for, or the valid range
+   */
+  public void validate(TensorRequest request) {
+    if (!request.isEmpty() && !layout.canExpose()) {
+      throw new IllegalArgumentException("model " + spec.name() + " (" + layout.name() + " graph layout, inputs "
+          + layout.inputs() + ", output " + primary.name() + ") cannot expose hidden states or attention: "
+          + layout.exposureUnavailableReason() + "; requested " + describe(request));
+    }
+    request.validate(numLayers(), spec.name());
+  }
+
+  private static String describe(TensorRequest r) {
+    List<String> parts = new ArrayList<>();
+    if (!r.hiddenStates().isEmpty()) {
+      parts.add("hidden states " + r.hiddenStates());
+    }
+    if (!r.attentions().isEmpty()) {
+      parts.add("attention of layers " + r.attentions());
+    }
+    if (!r.attentionDiagonals().isEmpty()) {
+      parts.add("attention diagonals of layers " + r.attentionDiagonals());
+    }
+    return String.join(", ", parts);
   }
 
   /** Receives each batch: its rows' positions in the encoded list, and its tensors. */
@@ -190,14 +290,14 @@ public final class OnnxEncoder implements AutoCloseable {
   }
 
   /**
-   * Encodes already tokenized texts: sorted by length, batched under the token budget, with up to
-   * {@code concurrentRuns} batches in flight. The consumer may be called from several threads at once (each call
-   * with other rows).
+   * Encodes already tokenized texts (single texts, pairs or packed sequences): sorted by length, batched under the
+   * token budget, with up to {@code concurrentRuns} batches in flight on the encoder's executor. The consumer may be
+   * called from several threads at once (each call with other rows); every call has returned when this returns.
    */
   public EncodingReport encodeTokenized(List<TokenizedText> tokens, TensorRequest request, BatchConsumer consumer,
       ProgressListener progress) {
     List<Batch> batches = planBatches(tokens);
-    if (options.concurrentRuns() <= 1 || batches.size() <= 1) {
+    if (options.concurrentRuns() <= 1 || batches.size() <= 1 || WORKER_OF.get() == this) {
       for (Batch batch : batches) {
         consumer.accept(batch.rows(), run(batch, request));
         progress.advance(batch.size());
@@ -217,44 +317,92 @@ public final class OnnxEncoder implements AutoCloseable {
     return new EncodingReport(tokens.size(), realTokens, padded, truncated, batches.size());
   }
 
-  private void runConcurrently(List<Batch> batches, TensorRequest request, BatchConsumer consumer,
-      ProgressListener progress) {
-    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
-        options.concurrentRuns(), r -> {
-          Thread t = new Thread(r, "attnir-encoder");
+  /**
+   * The primary output of a scorer for every tokenized input, in input order: {@code [texts][n]} (n = 1 for a
+   * cross-encoder). Inputs are typically pairs ({@link TextTokenizer#encodePairs}).
+   *
+   * @throws IllegalStateException when the model is not a scorer (its primary output is not {@code [batch, n]})
+   */
+  public float[][] score(List<TokenizedText> tokens) {
+    if (primary.kind() != PrimaryOutput.Kind.SEQUENCE_SCORES) {
+      throw new IllegalStateException("model " + spec.name() + " outputs " + primary.describe()
+          + "; score() needs a scorer whose output is logits [batch, n] (e.g. a cross-encoder)");
+    }
+    float[][] scores = new float[tokens.size()][];
+    encodeTokenized(tokens, TensorRequest.none(), (rows, out) -> {
+      float[] logits = out.primaryOutput();
+      int n = out.primaryShape()[1];
+      for (int b = 0; b < rows.length; b++) {
+        scores[rows[b]] = Arrays.copyOfRange(logits, b * n, (b + 1) * n);
+      }
+    }, ProgressListener.none());
+    return scores;
+  }
+
+  /** Scores {@code query} against every passage as {@code [CLS] query [SEP] passage [SEP]} pairs. */
+  public float[][] scorePairs(String query, List<String> passages) {
+    return score(tokenizer.encodePairs(java.util.Collections.nCopies(passages.size(), query), passages));
+  }
+
+  private ExecutorService executor() {
+    synchronized (executorLock) {
+      if (closed) {
+        throw new IllegalStateException("model " + spec.name() + ": the encoder is closed");
+      }
+      if (executor == null) {
+        AtomicInteger threads = new AtomicInteger();
+        executor = Executors.newFixedThreadPool(options.concurrentRuns(), r -> {
+          Thread t = new Thread(() -> {
+            WORKER_OF.set(this);
+            r.run();
+          }, "attnir-encoder-" + threads.incrementAndGet());
           t.setDaemon(true);
           return t;
         });
-    try {
-      List<java.util.concurrent.Future<?>> workers = new ArrayList<>();
-      for (int w = 0; w < options.concurrentRuns(); w++) {
-        workers.add(pool.submit(() -> {
-          for (int i = next.getAndIncrement(); i < batches.size(); i = next.getAndIncrement()) {
-            Batch batch = batches.get(i);
-            consumer.accept(batch.rows(), run(batch, request));
-            progress.advance(batch.size());
-          }
-          return null;
-        }));
       }
-      for (java.util.concurrent.Future<?> f : workers) {
-        try {
-          f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-          next.set(batches.size()); // stop the other workers
-          Throwable cause = e.getCause();
-          if (cause instanceof RuntimeException re) {
-            throw re;
-          }
-          throw new IllegalStateException(cause);
+      return executor;
+    }
+  }
+
+  private void runConcurrently(List<Batch> batches, TensorRequest request, BatchConsumer consumer,
+      ProgressListener progress) {
+    ExecutorService pool = executor();
+    AtomicInteger next = new AtomicInteger();
+    List<Future<?>> workers = new ArrayList<>();
+    for (int w = 0; w < Math.min(options.concurrentRuns(), batches.size()); w++) {
+      workers.add(pool.submit(() -> {
+        for (int i = next.getAndIncrement(); i < batches.size(); i = next.getAndIncrement()) {
+          Batch batch = batches.get(i);
+          consumer.accept(batch.rows(), run(batch, request));
+          progress.advance(batch.size());
         }
+        return null;
+      }));
+    }
+    Throwable failure = null;
+    for (Future<?> f : workers) {
+      try {
+        f.get();
+      } catch (ExecutionException e) {
+        next.set(batches.size()); // the other workers stop after their current batch
+        if (failure == null) {
+          failure = e.getCause();
+        }
+      } catch (InterruptedException e) {
+        next.set(batches.size());
+        workers.forEach(x -> x.cancel(false));
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("encoding interrupted", e);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("encoding interrupted", e);
-    } finally {
-      pool.shutdownNow();
+    }
+    if (failure instanceof RuntimeException re) {
+      throw re;
+    }
+    if (failure instanceof Error err) {
+      throw err;
+    }
+    if (failure != null) {
+      throw new IllegalStateException(failure);
     }
   }
 
@@ -288,7 +436,7 @@ public final class OnnxEncoder implements AutoCloseable {
     return batches;
   }
 
-  /** Runs one batch, returning {@code last_hidden_state} and the requested tensors. */
+  /** Runs one batch, returning the primary output and the requested tensors. */
   public EncoderOutputs run(Batch batch, TensorRequest request) {
     OrtSession session;
     Map<String, String> exposed;
@@ -303,28 +451,60 @@ public final class OnnxEncoder implements AutoCloseable {
     return runSession(session, exposed, batch);
   }
 
+  private OnnxTensor inputTensor(String name, long[] values, long[] shape) throws OrtException {
+    if (inputTypes.get(name) == OnnxJavaType.INT32) {
+      int[] ints = new int[values.length];
+      for (int i = 0; i < ints.length; i++) {
+        ints[i] = Math.toIntExact(values[i]);
+      }
+      return OnnxTensor.createTensor(env, IntBuffer.wrap(ints), shape);
+    }
+    return OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape);
+  }
+
+  /** Positions {@code 0..seq-1} in every row: real tokens get {@code 0..len-1}, as models count them unasked. */
+  static long[] positionIds(int rows, int seqLen) {
+    long[] p = new long[rows * seqLen];
+    for (int b = 0; b < rows; b++) {
+      for (int t = 0; t < seqLen; t++) {
+        p[b * seqLen + t] = t;
+      }
+    }
+    return p;
+  }
+
   private EncoderOutputs runSession(OrtSession session, Map<String, String> exposed, Batch batch) {
     long[] shape = {batch.size(), batch.seqLen()};
     Map<String, OnnxTensor> inputs = new HashMap<>();
     try {
-      inputs.put(ExposedGraph.INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(batch.inputIds()), shape));
-      inputs.put(ExposedGraph.ATTENTION_MASK,
-          OnnxTensor.createTensor(env, LongBuffer.wrap(batch.attentionMask()), shape));
-      if (hasTokenTypeIds) {
-        inputs.put(ExposedGraph.TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(batch.typeIds()), shape));
+      for (String input : layout.inputs()) {
+        long[] values = switch (input) {
+          case GraphLayout.INPUT_IDS -> batch.inputIds();
+          case GraphLayout.ATTENTION_MASK -> batch.attentionMask();
+          case GraphLayout.TOKEN_TYPE_IDS -> batch.typeIds();
+          case GraphLayout.POSITION_IDS -> positionIds(batch.size(), batch.seqLen());
+          default -> throw new IllegalStateException("no feed for input " + input);
+        };
+        inputs.put(input, inputTensor(input, values, shape));
       }
+      String primaryName = primary.name();
       Set<String> wanted = new LinkedHashSet<>();
-      wanted.add(ExposedGraph.LAST_HIDDEN_STATE);
+      wanted.add(primaryName);
       wanted.addAll(exposed.values());
       try (OrtSession.Result result = session.run(inputs, wanted)) {
-        float[] last = floats(result, ExposedGraph.LAST_HIDDEN_STATE);
+        float[] main = floats(result, primaryName);
+        long[] mainShape = ((TensorInfo) result.get(primaryName).get().getInfo()).getShape();
+        int[] primaryShape = new int[mainShape.length];
+        for (int i = 0; i < mainShape.length; i++) {
+          primaryShape[i] = Math.toIntExact(mainShape[i]);
+        }
         Map<Integer, float[]> hidden = new HashMap<>();
         Map<Integer, float[]> attention = new HashMap<>();
         Map<Integer, float[]> diagonals = new HashMap<>();
         for (Map.Entry<String, String> e : exposed.entrySet()) {
           String[] label = e.getKey().split(":");
           int index = Integer.parseInt(label[1]);
-          float[] values = e.getValue().equals(ExposedGraph.LAST_HIDDEN_STATE) ? last : floats(result, e.getValue());
+          float[] values = e.getValue().equals(primaryName) ? main : floats(result, e.getValue());
           switch (label[0]) {
             case "hidden" -> hidden.put(index, values);
             case "diagonal" -> diagonals.put(index, values);
@@ -339,8 +519,12 @@ public final class OnnxEncoder implements AutoCloseable {
           float[] any = diagonals.values().iterator().next();
           h = any.length / (batch.size() * batch.seqLen());
         }
-        return new EncoderOutputs(batch.size(), batch.seqLen(), hiddenSize, h, numLayers, batch.lengths(), last,
-            hidden, attention, diagonals);
+        int width = hiddenSize();
+        if (width == 0 && !hidden.isEmpty()) {
+          width = hidden.values().iterator().next().length / (batch.size() * batch.seqLen());
+        }
+        return new EncoderOutputs(batch.size(), batch.seqLen(), width, h, numLayers(), batch.lengths(),
+            primaryName, main, primaryShape, hidden, attention, diagonals);
       }
     } catch (OrtException e) {
       throw new IllegalStateException("model " + spec.name() + ": inference failed on a batch of " + batch.size()
@@ -362,7 +546,7 @@ public final class OnnxEncoder implements AutoCloseable {
   }
 
   private ExposedSession exposedSession(TensorRequest request) {
-    request.validate(numLayers, spec.name());
+    validate(request);
     return exposedSessions.computeIfAbsent(request, this::createExposedSession);
   }
 
@@ -397,22 +581,22 @@ public final class OnnxEncoder implements AutoCloseable {
   }
 
   /**
-   * The load-time checks: on a padded probe batch, the exposed graph's last hidden state equals the unmodified
+   * The load-time checks: on a padded probe batch, the exposed graph's primary output equals the unmodified
    * graph's, attention rows sum to 1 and padded keys receive no attention.
    */
   private void verifyExposed(OrtSession session, Map<String, String> outputs, ExposedGraph graph) {
     Batch probe = Batch.of(new int[] {0, 1}, tokenizer.encodeAll(PROBE_TEXTS));
     EncoderOutputs reference = runSession(plainSession, Map.of(), probe);
     EncoderOutputs exposed = runSession(session, outputs, probe);
-    float[] a = reference.lastHidden();
-    float[] b = exposed.lastHidden();
+    float[] a = reference.primaryOutput();
+    float[] b = exposed.primaryOutput();
     double maxDiff = 0;
     for (int i = 0; i < a.length; i++) {
       maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
     }
     if (!(maxDiff <= EXPOSED_HIDDEN_TOLERANCE)) {
       throw new IllegalStateException("model " + spec.name() + ": exposing " + outputs.values()
-          + " changed last_hidden_state by up to " + maxDiff + " (tolerance " + EXPOSED_HIDDEN_TOLERANCE + ")");
+          + " changed " + primary.name() + " by up to " + maxDiff + " (tolerance " + EXPOSED_HIDDEN_TOLERANCE + ")");
     }
     for (String label : outputs.keySet()) {
       String[] parts = label.split(":");
@@ -497,9 +681,26 @@ public final class OnnxEncoder implements AutoCloseable {
     }
   }
 
+  /** Shuts the executor down (waiting for runs in flight), then closes the sessions and the tokenizer. */
   @Override
   public void close() {
+    ExecutorService pool;
+    synchronized (executorLock) {
+      closed = true;
+      pool = executor;
+    }
     try {
+      if (pool != null) {
+        pool.shutdown();
+        try {
+          if (!pool.awaitTermination(60, TimeUnit.SECONDS)) {
+            pool.shutdownNow();
+          }
+        } catch (InterruptedException e) {
+          pool.shutdownNow();
+          Thread.currentThread().interrupt();
+        }
+      }
       plainSession.close();
       for (ExposedSession s : exposedSessions.values()) {
         s.session().close();
