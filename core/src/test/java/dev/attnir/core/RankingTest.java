@@ -30,15 +30,23 @@ class RankingTest {
     assertThrows(IllegalArgumentException.class, () -> new ScoredDoc("x", Double.NEGATIVE_INFINITY, 0));
   }
 
-  /** byScore is a sort by score descending then id ascending, checked against a plain sort of shuffled input. */
+  /**
+   * byScore is a sort by score descending then id descending in code point order (trec_eval's), checked pairwise on
+   * shuffled input with ids that include supplementary characters.
+   */
   @Test
-  void byScoreSortsByScoreThenIdAscending() {
+  void byScoreSortsByScoreThenIdDescendingAsTrecEvalDoes() {
     Random random = new Random(42);
     for (int round = 0; round < 200; round++) {
       List<ScoredDoc> docs = new ArrayList<>();
       int n = 1 + random.nextInt(30);
       for (int i = 0; i < n; i++) {
-        docs.add(new ScoredDoc("d" + i, random.nextInt(4), i));
+        String id = switch (random.nextInt(3)) {
+          case 0 -> "d" + i;
+          case 1 -> "\uFF21" + i;
+          default -> "\uD83D\uDE00" + i;
+        };
+        docs.add(new ScoredDoc(id, random.nextInt(4), i));
       }
       Collections.shuffle(docs, random);
       int k = random.nextInt(n + 2);
@@ -48,9 +56,14 @@ class RankingTest {
         ScoredDoc prev = r.get(i - 1);
         ScoredDoc cur = r.get(i);
         boolean ordered = prev.score() > cur.score()
-            || (prev.score() == cur.score() && prev.docId().compareTo(cur.docId()) < 0);
+            || (prev.score() == cur.score() && compareCodePoints(prev.docId(), cur.docId()) > 0);
         assertEquals(true, ordered, prev + " before " + cur);
       }
     }
+  }
+
+  /** Lexicographic order of the ids' code points (an independent spelling of code point order). */
+  private static int compareCodePoints(String a, String b) {
+    return java.util.Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
   }
 }

@@ -70,24 +70,7 @@ public final class TrecRun {
    * order on a UTF-8 file) and, unlike {@link String#compareTo}, puts supplementary characters above {@code U+FFFF}.
    */
   public static int compareCodePoints(String a, String b) {
-    int n = Math.min(a.length(), b.length());
-    for (int i = 0; i < n; i++) {
-      char ca = a.charAt(i);
-      char cb = b.charAt(i);
-      if (ca != cb) {
-        // Units below D800 are code points of their own and already in order. From D800 up, move the surrogates
-        // (D800-DFFF) above E000-FFFF: a surrogate pair encodes a code point above FFFF.
-        if (ca >= 0xD800 && cb >= 0xD800) {
-          return codePointRank(ca) - codePointRank(cb);
-        }
-        return ca - cb;
-      }
-    }
-    return a.length() - b.length();
-  }
-
-  private static int codePointRank(char c) {
-    return c >= 0xE000 ? c - 0x800 : c + 0x2000;
+    return Ranking.compareCodePoints(a, b);
   }
 
   private final Map<String, List<Entry>> results;

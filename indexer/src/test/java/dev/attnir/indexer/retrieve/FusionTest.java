@@ -19,8 +19,8 @@ class FusionTest {
     Ranking lex = new Ranking(List.of(d("a", 9), d("b", 8), d("c", 7)));
     Ranking dense = new Ranking(List.of(d("c", 0.9), d("d", 0.8), d("a", 0.7)));
     Ranking fused = new ReciprocalRankFusion(60).fuse(List.of(lex, dense), 10);
-    // a: 1/61 + 1/63, c: 1/63 + 1/61 (tie, broken by id), b: 1/62, d: 1/62
-    assertEquals(List.of("a", "c", "b", "d"), fused.docs().stream().map(ScoredDoc::docId).toList());
+    // a: 1/61 + 1/63, c: 1/63 + 1/61, b: 1/62, d: 1/62; ties broken by id descending, as trec_eval does
+    assertEquals(List.of("c", "a", "d", "b"), fused.docs().stream().map(ScoredDoc::docId).toList());
     assertEquals(1.0 / 61 + 1.0 / 63, fused.get(0).score(), 1e-15);
     assertEquals(1.0 / 62, fused.get(2).score(), 1e-15);
     assertEquals(2, new ReciprocalRankFusion(60).fuse(List.of(lex, dense), 2).size());
@@ -44,7 +44,7 @@ class FusionTest {
     List<PassageHit> hits = List.of(new PassageHit("x", 0, 1f), new PassageHit("y", 2, 3f),
         new PassageHit("x", 3, 5f), new PassageHit("z", 0, 3f));
     Ranking docs = MaxPassage.aggregate(hits, 10);
-    assertEquals(List.of("x", "y", "z"), docs.docs().stream().map(ScoredDoc::docId).toList());
+    assertEquals(List.of("x", "z", "y"), docs.docs().stream().map(ScoredDoc::docId).toList());
     assertEquals(5.0, docs.get(0).score());
     assertEquals(3, docs.get(0).passage());
     assertEquals(1, MaxPassage.aggregate(hits, 1).size());
