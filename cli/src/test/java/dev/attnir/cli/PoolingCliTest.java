@@ -32,9 +32,13 @@ class PoolingCliTest {
   @Test
   void whitenedIndexStoresItsTransformAndSearchRestoresIt(@TempDir Path dir) throws Exception {
     Path index = dir.resolve("index");
-    Cli build = Cli.run("index", "--corpus", SAMPLE.toString(), "--index", index.toString(), "--model",
+    Path corpus = dir.resolve("corpus.jsonl");
+    try (Stream<String> lines = Files.lines(SAMPLE)) {
+      Files.write(corpus, lines.limit(420).toList());
+    }
+    Cli build = Cli.run("index", "--corpus", corpus.toString(), "--index", index.toString(), "--model",
         "all-MiniLM-L6-v2", "--pooling", "whiten", "--whiten-base", "mean", "--whiten-dims", "64",
-        "--whiten-sample", "600");
+        "--whiten-sample", "400");
     assertEquals(0, build.code(), build.out() + build.err());
     IndexManifest m;
     try (LuceneSearchBackend b = LuceneSearchBackend.open(index)) {
@@ -43,17 +47,17 @@ class PoolingCliTest {
     assertEquals("whiten", m.embedding().pooling());
     assertEquals(64, m.embedding().dimension());
     assertEquals("mean", m.embedding().poolingParameters().get("base"));
-    assertEquals("600", m.embedding().poolingParameters().get("fit_vectors"));
+    assertEquals("400", m.embedding().poolingParameters().get("fit_vectors"));
     Cli search = Cli.run("search", "--index", index.toString(), "--query", "who wrote the declaration of independence",
         "--retriever", "dense");
     assertEquals(0, search.code(), search.err());
     assertTrue(search.out().contains("  1  "), search.out());
     // adding to the index reuses the stored transform rather than refitting
-    Cli again = Cli.run("index", "--corpus", SAMPLE.toString(), "--index", index.toString(), "--model",
+    Cli again = Cli.run("index", "--corpus", corpus.toString(), "--index", index.toString(), "--model",
         "all-MiniLM-L6-v2", "--pooling", "whiten", "--whiten-base", "mean", "--whiten-dims", "64",
-        "--whiten-sample", "600");
+        "--whiten-sample", "400");
     assertEquals(0, again.code(), again.err());
-    assertTrue(again.out().contains("990 in index"), again.out());
+    assertTrue(again.out().contains("420 in index"), again.out());
 
     Path state;
     try (Stream<Path> s = Files.list(index)) {
