@@ -52,8 +52,10 @@ class PoolingCliTest {
         "--retriever", "dense");
     assertEquals(0, search.code(), search.err());
     assertTrue(search.out().contains("  1  "), search.out());
-    // adding to the index reuses the stored transform rather than refitting
-    Cli again = Cli.run("index", "--corpus", corpus.toString(), "--index", index.toString(), "--model",
+    // adding to the index reuses the stored transform: refitting on these 20 documents would be refused
+    Path more = dir.resolve("more.jsonl");
+    Files.write(more, Files.readAllLines(corpus).subList(0, 20));
+    Cli again = Cli.run("index", "--corpus", more.toString(), "--index", index.toString(), "--model",
         "all-MiniLM-L6-v2", "--pooling", "whiten", "--whiten-base", "mean", "--whiten-dims", "64",
         "--whiten-sample", "400");
     assertEquals(0, again.code(), again.err());

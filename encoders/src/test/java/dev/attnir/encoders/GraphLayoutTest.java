@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Graphs that are not bare BERT encoders, built from the real bge-small graph: a cross-encoder (logits [batch, 1])
+ * Graphs that are not bare BERT encoders, built from the real all-MiniLM-L6-v2 graph (6 layers, the smallest encoder
+ * we ship): a cross-encoder (logits [batch, 1])
  * under a task-model prefix, a language-model-like head that needs position_ids (logits [batch, seq, vocab]), inputs
  * the encoder cannot feed, and a graph without BERT node names. Expected values come from a bare ONNX Runtime
  * session on the unmodified graph (optimisations off, one unpadded input per run) and plain Java arithmetic.
@@ -47,8 +48,8 @@ class GraphLayoutTest {
 
   @TempDir
   static Path dir;
-  static ModelSpec bgeSpec;
-  static OnnxMl.ModelProto bge;
+  static ModelSpec baseSpec;
+  static OnnxMl.ModelProto base;
   static byte[] tokenizerJson;
   static OrtEnvironment env;
   static OrtSession bare;
@@ -56,13 +57,13 @@ class GraphLayoutTest {
 
   @BeforeAll
   static void load() throws Exception {
-    bgeSpec = ModelRegistry.resolve("bge-small-en-v1.5");
-    bge = OnnxMl.ModelProto.parseFrom(bgeSpec.source().readOnnx());
-    tokenizerJson = bgeSpec.source().readTokenizerJson();
+    baseSpec = ModelRegistry.resolve("all-MiniLM-L6-v2");
+    base = OnnxMl.ModelProto.parseFrom(baseSpec.source().readOnnx());
+    tokenizerJson = baseSpec.source().readTokenizerJson();
     env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
-      bare = env.createSession(bgeSpec.source().readOnnx(), options);
+      bare = env.createSession(baseSpec.source().readOnnx(), options);
     }
     hf = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson),
         Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true"));
@@ -111,13 +112,13 @@ class GraphLayoutTest {
     float[] w = gaussian(384, 7, 0.2);
     float bias = 0.25f;
     ModelSpec spec = TestGraphs.write(dir, "cross-encoder",
-        TestGraphs.withPrefix(TestGraphs.crossEncoder(bge, w, bias), "/bert"), tokenizerJson);
+        TestGraphs.withPrefix(TestGraphs.crossEncoder(base, w, bias), "/bert"), tokenizerJson);
     EncoderOptions options = EncoderOptions.defaults().withMaxBatchSize(2).withConcurrency(2, 1);
     try (OnnxEncoder enc = OnnxEncoder.load(spec, options)) {
       assertEquals(new PrimaryOutput("logits", PrimaryOutput.Kind.SEQUENCE_SCORES, 1), enc.primaryOutput());
       BertLayout layout = assertInstanceOf(BertLayout.class, enc.layout());
       assertEquals("/bert", layout.prefix());
-      assertEquals(12, enc.numLayers());
+      assertEquals(6, enc.numLayers());
       assertEquals(List.of("input_ids", "attention_mask", "token_type_ids"), layout.inputs());
       assertEquals(0, enc.hiddenSize(), "no token states in a scorer's output");
 
@@ -135,10 +136,10 @@ class GraphLayoutTest {
       // Exposure works on the prefixed scorer and passes the load-time checks (logits unchanged, attention rows).
       List<TokenizedText> pairs = enc.tokenizer().encodePairs(
           java.util.Collections.nCopies(PASSAGES.size(), QUERY), PASSAGES);
-      TensorRequest request = TensorRequest.hidden(0, 12).withAttentions(11);
+      TensorRequest request = TensorRequest.hidden(0, 6).withAttentions(5);
       int[] seen = new int[1];
       enc.encodeTokenized(pairs, request, (rows, out) -> {
-        OnnxEncoder.checkAttention(out, 11, spec.name());
+        OnnxEncoder.checkAttention(out, 5, spec.name());
         assertEquals(384, out.hiddenSize());
         float[] last = out.lastHidden();
         for (int b = 0; b < rows.length; b++) {
@@ -165,7 +166,7 @@ class GraphLayoutTest {
     int vocab = 4;
     float[] w = gaussian(384 * vocab, 11, 0.1);
     ModelSpec spec = TestGraphs.write(dir, "token-logits",
-        TestGraphs.tokenLogitsWithPositions(bge, w, 384, vocab), tokenizerJson);
+        TestGraphs.tokenLogitsWithPositions(base, w, 384, vocab), tokenizerJson);
     List<String> texts = List.of("a short text", "a rather longer text that pads the other rows of this one batch",
         "mid length text here");
     try (OnnxEncoder enc = OnnxEncoder.load(spec, EncoderOptions.defaults())) {
@@ -216,7 +217,7 @@ class GraphLayoutTest {
   @Test
   void inputsTheEncoderCannotFeedAreRefusedAtLoadListingThem() throws Exception {
     ModelSpec spec = TestGraphs.write(dir, "with-past",
-        TestGraphs.withExtraInputs(bge, "past_key_values.0.key", "past_key_values.0.value"), tokenizerJson);
+        TestGraphs.withExtraInputs(base, "past_key_values.0.key", "past_key_values.0.value"), tokenizerJson);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> OnnxEncoder.load(spec, EncoderOptions.defaults()));
     String m = e.getMessage();
@@ -226,9 +227,9 @@ class GraphLayoutTest {
 
   @Test
   void aGraphWithoutBertNamesEncodesTheSameButRefusesToExpose() throws Exception {
-    ModelSpec spec = TestGraphs.write(dir, "renamed", TestGraphs.renamedNodes(bge), tokenizerJson);
+    ModelSpec spec = TestGraphs.write(dir, "renamed", TestGraphs.renamedNodes(base), tokenizerJson);
     try (OnnxEncoder enc = OnnxEncoder.load(spec, EncoderOptions.defaults());
-        Embedder original = Embedder.load(bgeSpec, new ClsPooling(), EncoderOptions.defaults())) {
+        Embedder original = Embedder.load(baseSpec, new ClsPooling(), EncoderOptions.defaults())) {
       assertInstanceOf(GenericLayout.class, enc.layout());
       assertFalse(enc.canExpose());
       assertEquals(0, enc.numLayers());
