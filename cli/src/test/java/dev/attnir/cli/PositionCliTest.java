@@ -31,7 +31,7 @@ class PositionCliTest {
     Path nq = SharedData.require("data/nq-open/nq-open-oracle.jsonl.gz");
     Path sets = dir.resolve("sets");
     Cli built = Cli.run("position-sets", "--nq", nq.toString(), "--output", sets.toString(), "--passages", "20",
-        "--slots", "all", "--queries", "20", "--match-length", "--set-size", "10");
+        "--slots", "all", "--queries", "10", "--match-length", "--set-size", "5");
     assertEquals(0, built.code(), built.err());
     List<Path> slotSets;
     try (Stream<Path> s = Files.list(sets.resolve("n20"))) {
@@ -44,13 +44,13 @@ class PositionCliTest {
     int aligned = 0;
     for (Path set : slotSets) {
       List<PositionSets.Position> positions = PositionSets.read(set);
-      assertEquals(10, positions.size());
+      assertEquals(5, positions.size());
       for (PositionSets.Position p : positions) {
         double mid = (p.spanStart() + p.spanEnd()) / 2.0 / p.chars();
         aligned += dev.attnir.eval.position.PositionBias.bin(mid) == p.slot() ? 1 : 0;
       }
     }
-    assertTrue(aligned >= 380, "slots in their bins: " + aligned + " of 400");
+    assertTrue(aligned >= 190, "slots in their bins: " + aligned + " of 200");
 
     Path report = dir.resolve("report");
     Cli run = Cli.run("position-bias", "--sets", sets.toString(), "--output", report.toString(), "--model",
@@ -60,9 +60,9 @@ class PositionCliTest {
     JsonNode results = new ObjectMapper().readTree(report.resolve("report.json").toFile()).get("results");
     assertEquals(2, results.size());
     for (JsonNode r : results) {
-      assertEquals(400, r.get("queries").asInt(), "20 queries at 20 slots");
+      assertEquals(200, r.get("queries").asInt(), "10 queries at 20 slots");
     }
-    assertEquals(20, results.get(1).get("goldOnlyQueries").asInt(), "the reference covers both parts' queries");
+    assertEquals(10, results.get(1).get("goldOnlyQueries").asInt(), "the reference covers both parts' queries");
     double goldOnly = results.get(1).get("goldOnlyNdcg10").asDouble();
     assertEquals(goldOnlyByHand(slotSets.get(0), slotSets.get(20)), goldOnly, 1e-9);
   }
