@@ -19,8 +19,18 @@ import java.util.stream.StreamSupport;
 /**
  * Streams a BEIR {@code corpus.jsonl} (one {@code {"_id", "title", "text"}} object per line; {@code .gz} accepted),
  * validating every line. Under {@link InvalidPolicy#FAIL} the first problem is an {@link InputException} naming file,
- * line and field; under {@link InvalidPolicy#SKIP} invalid documents are counted and the first few reported.
- * Duplicate ids are always an error, since either copy could be the one the qrels mean.
+ * line and field; under {@link InvalidPolicy#SKIP} invalid documents, lines that are not UTF-8 among them, are counted
+ * and the first few reported. Duplicate ids are always an error, since either copy could be the one the qrels mean.
+ *
+ * <p>What is valid:
+ *
+ * <ul>
+ *   <li>{@code _id}: a non-empty string or number without whitespace or control characters. Other ids are refused,
+ *       not encoded, because a TREC run file could not carry them (see {@link TrecIds}).
+ *   <li>{@code title} and {@code text}: strings (or absent or null, read as empty). A document needs a non-blank
+ *       title or text; one with a title and no or empty text is valid and indexed as its title (BEIR corpora such as
+ *       TREC-COVID have documents with a title and an empty abstract).
+ * </ul>
  */
 public final class CorpusReader implements AutoCloseable {
 
@@ -91,12 +101,16 @@ public final class CorpusReader implements AutoCloseable {
 
   /** The next valid document, or null at the end of the file. */
   public Document next() {
-    String line;
-    while ((line = lines.next()) != null) {
-      if (line.isBlank()) {
+    LineReader.Line line;
+    while ((line = lines.nextLine()) != null) {
+      if (line.error() != null) {
+        invalid(lines.lineNumber(), line.error()); // the reader is past the line, so skipping it is safe
         continue;
       }
-      Document d = parse(line);
+      if (line.text().isBlank()) {
+        continue;
+      }
+      Document d = parse(line.text());
       if (d != null) {
         return d;
       }
@@ -123,29 +137,30 @@ public final class CorpusReader implements AutoCloseable {
       return invalid(n, "field '_id' must be a string or number, got " + id.getNodeType());
     }
     String docId = id.asText();
-    if (docId.isBlank()) {
-      return invalid(n, "field '_id' is empty");
+    String badId = TrecIds.problem("field '_id'", docId);
+    if (badId != null) {
+      return invalid(n, badId);
     }
     JsonNode text = node.get("text");
-    if (text == null || text.isNull()) {
-      return invalid(n, "document '" + docId + "' has no field 'text'");
-    }
-    if (!text.isTextual()) {
+    if (text != null && !text.isNull() && !text.isTextual()) {
       return invalid(n, "document '" + docId + "': field 'text' must be a string, got " + text.getNodeType());
     }
     JsonNode title = node.get("title");
     if (title != null && !title.isNull() && !title.isTextual()) {
       return invalid(n, "document '" + docId + "': field 'title' must be a string, got " + title.getNodeType());
     }
+    // a missing or null text is an empty one: both are valid with a title (indexed as the title), neither without
+    String bodyText = text == null || text.isNull() ? "" : text.asText();
     String titleText = title == null || title.isNull() ? "" : title.asText();
-    if (text.asText().isBlank() && titleText.isBlank()) {
-      return invalid(n, "document '" + docId + "' has empty 'text' and no title: nothing to index");
+    if (bodyText.isBlank() && titleText.isBlank()) {
+      return invalid(n, "document '" + docId + "' has " + (text == null || text.isNull() ? "no field 'text'"
+          : "empty 'text'") + " and no title: nothing to index");
     }
     Long first = seen.putIfAbsent(docId, n);
     if (first != null) {
       throw new InputException(lines.file(), n, "duplicate _id '" + docId + "' (first seen at line " + first + ")");
     }
-    return new Document(docId, titleText, text.asText());
+    return new Document(docId, titleText, bodyText);
   }
 
   private Document invalid(long line, String reason) {

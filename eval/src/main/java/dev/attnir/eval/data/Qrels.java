@@ -40,36 +40,62 @@ public final class Qrels {
     return judgments.values().stream().mapToInt(Map::size).sum();
   }
 
-  /** Reads BEIR TSV or TREC qrels, detected per line by the number of columns. */
+  /**
+   * Reads BEIR TSV or TREC qrels. The format is decided once per file, by its first non-blank line: a line of three
+   * tab-separated columns (BEIR's {@code query-id<TAB>corpus-id<TAB>score}, with or without that header) makes the
+   * file BEIR TSV, split on tabs only; otherwise the file is split on whitespace and every line must have the first
+   * line's number of columns: 4 (TREC {@code qid iter docno rel}) or 3. Deciding per file, not per line, is what keeps
+   * an id with a space in a BEIR file from being read as a 4-column TREC line with another document id; such ids are
+   * then refused (see {@link TrecIds}), with the file and line.
+   *
+   * @throws InputException for a malformed line, an id that a TREC file cannot carry, a non-integer grade or a
+   *     duplicate judgment
+   */
   public static Qrels read(Path file) {
     Map<String, Map<String, Integer>> out = new LinkedHashMap<>();
     try (LineReader r = new LineReader(file)) {
+      Boolean tabs = null; // decided by the first non-blank line
+      int columns = 0;
       for (String line = r.next(); line != null; line = r.next()) {
         if (line.isBlank()) {
           continue;
         }
-        String[] f = line.trim().split("\\s+");
-        if (r.lineNumber() == 1 && f.length == 3 && f[0].equals("query-id")) {
-          continue; // BEIR header
+        // only trailing whitespace goes before a tab split, so that an empty first column is seen as empty
+        String stripped = line.stripTrailing();
+        if (tabs == null) {
+          String[] first = stripped.split("\t", -1);
+          tabs = first.length == 3;
+          columns = tabs ? 3 : stripped.strip().split("\\s+").length;
+          String[] header = tabs ? first : stripped.strip().split("\\s+");
+          if (header.length == 3 && header[0].equals("query-id") && header[1].equals("corpus-id")) {
+            continue; // BEIR header
+          }
+          if (!tabs && columns != 3 && columns != 4) {
+            throw new InputException(file, r.lineNumber(), "expected 3 tab-separated columns (query-id corpus-id "
+                + "score) or 4 whitespace-separated ones (qid iter docno rel), got " + columns);
+          }
         }
-        String q;
-        String d;
-        String rel;
-        if (f.length == 3) {
-          q = f[0];
-          d = f[1];
-          rel = f[2];
-        } else if (f.length == 4) {
-          q = f[0];
-          d = f[2];
-          rel = f[3];
-        } else {
-          throw new InputException(file, r.lineNumber(), "expected 3 columns (query-id corpus-id score) or 4 "
-              + "(qid iter docno rel), got " + f.length);
+        String[] f = tabs ? stripped.split("\t", -1) : stripped.strip().split("\\s+");
+        if (f.length != columns) {
+          throw new InputException(file, r.lineNumber(), tabs
+              ? "expected 3 tab-separated columns (query-id corpus-id score) as in the rest of this BEIR file, got "
+                  + f.length + (f.length == 1 ? " (columns must be separated by tabs)" : "")
+              : "expected " + columns + " whitespace-separated columns as on the file's first line, got "
+                  + f.length);
+        }
+        String q = f[0];
+        String d = columns == 3 ? f[1] : f[2];
+        String rel = columns == 3 ? f[2] : f[3];
+        String bad = TrecIds.problem("query id", q);
+        if (bad == null) {
+          bad = TrecIds.problem("document id", d);
+        }
+        if (bad != null) {
+          throw new InputException(file, r.lineNumber(), bad);
         }
         int grade;
         try {
-          grade = Integer.parseInt(rel);
+          grade = Integer.parseInt(rel.strip());
         } catch (NumberFormatException e) {
           throw new InputException(file, r.lineNumber(), "relevance '" + rel + "' is not an integer");
         }
@@ -83,8 +109,26 @@ public final class Qrels {
     return new Qrels(out);
   }
 
-  /** Writes TREC qrels ({@code qid 0 docno rel}). */
+  /**
+   * Writes TREC qrels ({@code qid 0 docno rel}).
+   *
+   * @throws IllegalArgumentException naming the query and document when an id cannot be carried by a TREC file
+   *     (refused, not encoded: see {@link TrecIds}), before the file is touched
+   */
   public void writeTrec(Path file) {
+    for (var q : judgments.entrySet()) {
+      String bad = TrecIds.problem("query id", q.getKey());
+      for (var d = q.getValue().keySet().iterator(); bad == null && d.hasNext(); ) {
+        String docId = d.next();
+        bad = TrecIds.problem("document id", docId);
+        if (bad != null) {
+          bad = "query '" + q.getKey() + "': " + bad;
+        }
+      }
+      if (bad != null) {
+        throw new IllegalArgumentException("cannot write qrels " + file + ": " + bad);
+      }
+    }
     try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       for (var q : judgments.entrySet()) {
         for (var d : q.getValue().entrySet()) {

@@ -7,7 +7,11 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Reads queries: BEIR {@code queries.jsonl} ({@code {"_id", "text"}}) or a TSV of {@code id<TAB>text}. */
+/**
+ * Reads queries: BEIR {@code queries.jsonl} ({@code {"_id", "text"}}) or a TSV of {@code id<TAB>text}. Ids that a
+ * TREC run file cannot carry (empty, or with whitespace or control characters) are refused with the file and line:
+ * see {@link TrecIds}.
+ */
 public final class Queries {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,6 +42,10 @@ public final class Queries {
         if (id == null || id.isNull() || id.asText().isBlank()) {
           throw new InputException(file, r.lineNumber(), "missing required field '_id'");
         }
+        String bad = TrecIds.problem("field '_id'", id.asText());
+        if (bad != null) {
+          throw new InputException(file, r.lineNumber(), bad);
+        }
         if (text == null || !text.isTextual()) {
           throw new InputException(file, r.lineNumber(), "query '" + id.asText() + "' has no string field 'text'");
         }
@@ -59,6 +67,10 @@ public final class Queries {
         int tab = line.indexOf('\t');
         if (tab <= 0) {
           throw new InputException(file, r.lineNumber(), "expected 'id<TAB>text'");
+        }
+        String bad = TrecIds.problem("query id", line.substring(0, tab));
+        if (bad != null) {
+          throw new InputException(file, r.lineNumber(), bad);
         }
         if (out.put(line.substring(0, tab), line.substring(tab + 1)) != null) {
           throw new InputException(file, r.lineNumber(), "duplicate query id '" + line.substring(0, tab) + "'");

@@ -163,8 +163,13 @@ public final class TrecRun {
   /**
    * Writes the run in trec_eval's order with exact scores (the shortest decimal that reads back to the same value),
    * so rescoring the file, here or with trec_eval, reproduces the metrics computed in memory.
+   *
+   * @throws IllegalArgumentException naming the query and document when an id has whitespace or control characters
+   *     or is empty: such ids are refused, not encoded (see {@link TrecIds}), before the file is touched, so an
+   *     earlier run at that path is kept
    */
   public void write(Path file, String tag) {
+    checkIds(file);
     try {
       if (file.getParent() != null) {
         Files.createDirectories(file.getParent());
@@ -180,6 +185,21 @@ public final class TrecRun {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write run " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void checkIds(Path file) {
+    for (var q : results.entrySet()) {
+      String bad = TrecIds.problem("query id", q.getKey());
+      if (bad != null) {
+        throw new IllegalArgumentException("cannot write run " + file + ": " + bad);
+      }
+      for (Entry e : q.getValue()) {
+        bad = TrecIds.problem("document id", e.docId());
+        if (bad != null) {
+          throw new IllegalArgumentException("cannot write run " + file + ": query '" + q.getKey() + "': " + bad);
+        }
+      }
     }
   }
 
