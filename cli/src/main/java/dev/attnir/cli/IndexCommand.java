@@ -65,6 +65,10 @@ final class IndexCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (Files.exists(index) && !Files.isDirectory(index)) {
+      // checked here, before anything is opened, so the file is left alone and the user gets one line, not a trace
+      throw new IllegalArgumentException("--index " + index + " is a file, not a directory");
+    }
     Path file = corpusFile(corpus);
     CorpusReader.InvalidPolicy policy = invalid.policy();
     long lines = countLines(file);
