@@ -93,6 +93,11 @@ final class IndexCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "Skipped %,d invalid documents; first reasons:%n", reader.skipped());
       reader.skippedReasons().forEach(r -> out.println("  " + r));
     }
+    if (reader.titleOnly() > 0) {
+      out.printf(Locale.ROOT, "%,d %s a title and no text, indexed as %s title (first: %s)%n", reader.titleOnly(),
+          reader.titleOnly() == 1 ? "document has" : "documents have", reader.titleOnly() == 1 ? "its" : "their",
+          reader.firstTitleOnly());
+    }
     if (m.hasVectors()) {
       var e = report.encoding();
       out.printf(Locale.ROOT, "Encoded %,d passages (%,d tokens, %,d padded positions) with %s, pooling %s; "

@@ -96,6 +96,8 @@ class CliIdsAndBytesTest {
     Cli r = index(corpus, index);
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("Indexed 3 documents read"), r.out());
+    assertTrue(r.out().contains("2 documents have a title and no text, indexed as their title (first: corpus.jsonl:1: "
+        + "document 'missing')"), r.out());
     Cli search = Cli.run("search", "--index", index.toString(), "--query", "alpha", "--retriever", "bm25");
     assertEquals(0, search.code(), search.err());
     assertTrue(search.out().contains("missing") && search.out().contains("empty"), search.out());

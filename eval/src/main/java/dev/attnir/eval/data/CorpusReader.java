@@ -48,6 +48,8 @@ public final class CorpusReader implements AutoCloseable {
   private final Map<String, Long> seen = new HashMap<>();
   private final List<String> skippedReasons = new ArrayList<>();
   private long skipped;
+  private long titleOnly;
+  private String firstTitleOnly;
 
   public CorpusReader(Path file, InvalidPolicy policy) {
     this.lines = new LineReader(file);
@@ -160,6 +162,13 @@ public final class CorpusReader implements AutoCloseable {
     if (first != null) {
       throw new InputException(lines.file(), n, "duplicate _id '" + docId + "' (first seen at line " + first + ")");
     }
+    if (bodyText.isBlank()) {
+      // counted and shown because a corpus whose body is under another name ("body", "contents") would otherwise be
+      // indexed as titles alone without a word said
+      if (titleOnly++ == 0) {
+        firstTitleOnly = lines.file().getFileName() + ":" + n + ": document '" + docId + "'";
+      }
+    }
     return new Document(docId, titleText, bodyText);
   }
 
@@ -177,6 +186,16 @@ public final class CorpusReader implements AutoCloseable {
   /** Invalid documents skipped so far (SKIP policy). */
   public long skipped() {
     return skipped;
+  }
+
+  /** Valid documents read so far that have a title and no text (indexed as their title). */
+  public long titleOnly() {
+    return titleOnly;
+  }
+
+  /** File, line and id of the first document with a title and no text, or null if there is none. */
+  public String firstTitleOnly() {
+    return firstTitleOnly;
   }
 
   /** Reasons for the first skipped documents, with file and line. */

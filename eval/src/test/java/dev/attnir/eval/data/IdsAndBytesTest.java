@@ -145,6 +145,11 @@ class IdsAndBytesTest {
         + "{\"_id\": \"b\", \"title\": \"B title\"}\n{\"_id\": \"c\", \"title\": \"C title\", \"text\": null}\n");
     assertEquals(List.of(new Document("a", "A title", ""), new Document("b", "B title", ""),
         new Document("c", "C title", "")), CorpusReader.readAll(f, CorpusReader.InvalidPolicy.FAIL));
+    try (CorpusReader r = new CorpusReader(f, CorpusReader.InvalidPolicy.FAIL)) {
+      assertEquals(3, r.stream().count());
+      assertEquals(3, r.titleOnly());
+      assertEquals("corpus.jsonl:1: document 'a'", r.firstTitleOnly());
+    }
     Path none = write(dir, "none.jsonl", "{\"_id\": \"a\", \"title\": \" \"}\n");
     assertContains(assertThrows(InputException.class, () -> CorpusReader.readAll(none,
         CorpusReader.InvalidPolicy.FAIL)).getMessage(), none + ":1: document 'a' has no field 'text' and no title: "
