@@ -29,8 +29,8 @@ final class LineReader implements AutoCloseable {
   private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT)
       .onUnmappableCharacter(CodingErrorAction.REPORT);
-  private byte[] buffer = new byte[8192];
   private final boolean gzip;
+  private byte[] buffer = new byte[8192];
   private long lineNumber;
   private long offset; // bytes read so far, including line terminators
 
@@ -39,8 +39,7 @@ final class LineReader implements AutoCloseable {
     this.gzip = file.getFileName().toString().endsWith(".gz");
     try {
       InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-      this.in = gzip ? new BufferedInputStream(new GZIPInputStream(raw),
-          1 << 16) : raw;
+      this.in = gzip ? new BufferedInputStream(new GZIPInputStream(raw), 1 << 16) : raw;
     } catch (java.nio.file.NoSuchFileException e) {
       throw new InputException(file, 0, "file not found");
     } catch (IOException e) {
