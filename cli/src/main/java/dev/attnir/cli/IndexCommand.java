@@ -65,10 +65,7 @@ final class IndexCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    if (Files.exists(index) && !Files.isDirectory(index)) {
-      // checked here, before anything is opened, so the file is left alone and the user gets one line, not a trace
-      throw new IllegalArgumentException("--index " + index + " is a file, not a directory");
-    }
+    checkIndexPath(index);
     Path file = corpusFile(corpus);
     CorpusReader.InvalidPolicy policy = invalid.policy();
     long lines = countLines(file);
@@ -84,6 +81,24 @@ final class IndexCommand implements Callable<Integer> {
     }
     printSummary(out, report, m, reader);
     return 0;
+  }
+
+  /**
+   * Refuses an index path that is, or lies under, something other than a directory. Checked before anything is
+   * opened, so that the file is left alone and the user gets one line naming it instead of a stack trace.
+   */
+  static void checkIndexPath(Path index) {
+    if (Files.exists(index) && !Files.isDirectory(index)) {
+      throw new IllegalArgumentException("--index " + index + " is a file, not a directory");
+    }
+    for (Path p = index.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+      if (Files.exists(p)) {
+        if (!Files.isDirectory(p)) {
+          throw new IllegalArgumentException("--index " + index + ": " + p + " is a file, not a directory");
+        }
+        break;
+      }
+    }
   }
 
   static void printSummary(PrintWriter out, Indexer.Report report, IndexManifest m, CorpusReader reader) {

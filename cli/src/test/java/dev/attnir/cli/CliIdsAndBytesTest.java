@@ -84,6 +84,8 @@ class CliIdsAndBytesTest {
     Path file = dir.resolve("notes.txt");
     Files.writeString(file, "keep me");
     assertError(index(corpus, file), "error: --index " + file + " is a file, not a directory");
+    assertError(index(corpus, file.resolve("index")), "error: --index " + file.resolve("index") + ": " + file
+        + " is a file, not a directory");
     assertEquals("keep me", Files.readString(file));
   }
 
