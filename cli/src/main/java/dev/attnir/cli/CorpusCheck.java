@@ -134,14 +134,14 @@ final class CorpusCheck {
       d.add("it records no corpus fingerprint (built by an older attnir, or from passages without their documents), "
           + "so its contents cannot be checked");
     } else if (!m.corpusFingerprint().equals(fingerprint())) {
-      d.add("its documents' ids, titles or texts differ (corpus fingerprint " + abbreviate(m.corpusFingerprint())
-          + ", the corpus " + abbreviate(fingerprint()) + ")");
+      d.add("its documents' ids, titles or texts differ from the corpus's (fingerprints: index "
+          + abbreviate(m.corpusFingerprint()) + ", corpus " + abbreviate(fingerprint()) + ")");
     }
     if (d.isEmpty()) {
       return null;
     }
     return "index at " + indexDir + " does not hold corpus " + ds.corpus() + ": " + String.join("; ", d)
-        + ". It was not modified; pass --overwrite to rebuild it, or --index for another directory.";
+        + ". It was not modified; pass --overwrite to rebuild it, or --output or --index for another directory.";
   }
 
   private static String abbreviate(String fingerprint) {

@@ -8,10 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attnir.indexer.IndexManifest;
+import dev.attnir.indexer.retrieve.RetrievalConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -95,7 +99,7 @@ class EvaluateChecksTest {
     String summary = Files.readString(out.resolve("summary.json"));
 
     Cli stale = evaluate(d3, out);
-    assertRefused(stale, "does not hold corpus", "ids, titles or texts differ", "--overwrite");
+    assertRefused(stale, "does not hold corpus", "ids, titles or texts differ from the corpus's", "--overwrite");
     assertFalse(stale.out().contains("Reusing index"), stale.out());
     assertEquals(summary, Files.readString(out.resolve("summary.json")), "the refused run wrote no results");
 
@@ -124,7 +128,8 @@ class EvaluateChecksTest {
     Cli reused = evaluate(d1, dir.resolve("out1"), "--index", index.toString());
     assertEquals(0, reused.code(), reused.err());
     assertTrue(reused.out().contains("Reusing index"), reused.out());
-    assertRefused(evaluate(d3, dir.resolve("out3"), "--index", index.toString()), "ids, titles or texts differ");
+    assertRefused(evaluate(d3, dir.resolve("out3"), "--index", index.toString()),
+        "ids, titles or texts differ from the corpus's");
   }
 
   @Test
@@ -153,6 +158,16 @@ class EvaluateChecksTest {
     String summary = Files.readString(out.resolve("summary.json"));
     assertRefused(Cli.run("evaluate", "--beir", d1.toString(), "--output", out.toString(), "--model", "none",
         "-k", "0"), "-k/--hits must be at least 1");
+    assertEquals(summary, Files.readString(out.resolve("summary.json")));
+
+    // every query only stopwords: the run retrieves nothing at all, and is refused after retrieval, not before
+    List<String> stopwords = new ArrayList<>();
+    for (String line : Files.readAllLines(d1.resolve("queries.jsonl"))) {
+      stopwords.add("{\"_id\":" + JSON.readTree(line).get("_id") + ",\"text\":\"the of\"}");
+    }
+    Files.write(d1.resolve("queries.jsonl"), stopwords);
+    assertRefused(evaluate(d1, out), "BM25 had no terms for 200 of 200 queries",
+        "retriever bm25 returned no documents for any of the 200 queries; no results were written");
     assertEquals(summary, Files.readString(out.resolve("summary.json")));
     try (var s = Files.list(out)) {
       assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".staging")), "no staging left behind");
@@ -206,5 +221,22 @@ class EvaluateChecksTest {
     assertTrue(r.err().contains("BM25 had no terms for 2 of 200 queries"), r.err());
     assertTrue(r.err().contains("q2364, q857"), r.err());
     assertNotEquals(-1, r.err().indexOf("bm25 returns no documents for them"), r.err());
+  }
+
+  @Test
+  void hybridSaysItRanksQueriesWithoutTermsByDenseAlone() {
+    StringWriter err = new StringWriter();
+    Map<String, String> queries = new LinkedHashMap<>();
+    queries.put("q1", "who wrote hamlet");
+    queries.put("q2", "  ");
+    queries.put("q3", "it is the");
+    QueryTermCheck.warn(queries, "english-porter", List.of(RetrievalConfig.defaults(RetrievalConfig.Kind.DENSE),
+        RetrievalConfig.defaults(RetrievalConfig.Kind.HYBRID)), new PrintWriter(err));
+    assertEquals("warning: BM25 had no terms for 2 of 3 queries (empty, or only stopwords for analyzer "
+        + "english-porter): q2, q3; hybrid ranks them by dense similarity alone", err.toString().strip());
+    StringWriter none = new StringWriter();
+    QueryTermCheck.warn(queries, "english-porter", List.of(RetrievalConfig.defaults(RetrievalConfig.Kind.DENSE)),
+        new PrintWriter(none));
+    assertEquals("", none.toString(), "dense alone does not use BM25 terms");
   }
 }
