@@ -46,19 +46,29 @@ final class QueryTermCheck {
   static void warn(Map<String, String> queries, String analyzer, List<RetrievalConfig> configs, PrintWriter err) {
     boolean bm25 = configs.stream().anyMatch(c -> c.kind() == RetrievalConfig.Kind.BM25);
     boolean hybrid = configs.stream().anyMatch(c -> c.kind() == RetrievalConfig.Kind.HYBRID);
-    if (!bm25 && !hybrid) {
-      return;
+    boolean dense = configs.stream().anyMatch(c -> c.kind() == RetrievalConfig.Kind.DENSE);
+    if (bm25 || hybrid) {
+      List<String> empty = withoutTerms(queries, analyzer);
+      if (!empty.isEmpty()) {
+        err.println("warning: BM25 had no terms for " + empty.size() + " of " + queries.size() + " queries (empty, "
+            + "or only stopwords for analyzer " + analyzer + "): " + sample(empty)
+            + (bm25 ? "; bm25 returns no documents for them" : "")
+            + (hybrid ? "; hybrid ranks them by dense similarity alone" : ""));
+      }
     }
-    List<String> empty = withoutTerms(queries, analyzer);
-    if (empty.isEmpty()) {
-      return;
+    if (dense || hybrid) {
+      // a stopword-only query still means something to an encoder; an empty one does not
+      List<String> blank = queries.entrySet().stream().filter(q -> q.getValue().isBlank()).map(Map.Entry::getKey)
+          .toList();
+      if (!blank.isEmpty()) {
+        err.println("warning: " + blank.size() + " of " + queries.size() + " queries are empty: " + sample(blank)
+            + "; dense" + (hybrid ? " and hybrid rank" : " ranks") + " arbitrary documents for them");
+      }
     }
-    String ids = String.join(", ", empty.subList(0, Math.min(SHOWN, empty.size())))
-        + (empty.size() > SHOWN ? ", …" : "");
-    err.println("warning: BM25 had no terms for " + empty.size() + " of " + queries.size() + " queries (empty, or "
-        + "only stopwords for analyzer " + analyzer + "): " + ids
-        + (bm25 ? "; bm25 returns no documents for them" : "")
-        + (hybrid ? "; hybrid ranks them by dense similarity alone" : ""));
     err.flush();
+  }
+
+  private static String sample(List<String> ids) {
+    return String.join(", ", ids.subList(0, Math.min(SHOWN, ids.size()))) + (ids.size() > SHOWN ? ", …" : "");
   }
 }

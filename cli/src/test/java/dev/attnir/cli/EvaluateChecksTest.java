@@ -224,7 +224,7 @@ class EvaluateChecksTest {
   }
 
   @Test
-  void hybridSaysItRanksQueriesWithoutTermsByDenseAlone() {
+  void hybridSaysItRanksQueriesWithoutTermsByDenseAloneAndEmptyQueriesAreNamed() {
     StringWriter err = new StringWriter();
     Map<String, String> queries = new LinkedHashMap<>();
     queries.put("q1", "who wrote hamlet");
@@ -233,10 +233,13 @@ class EvaluateChecksTest {
     QueryTermCheck.warn(queries, "english-porter", List.of(RetrievalConfig.defaults(RetrievalConfig.Kind.DENSE),
         RetrievalConfig.defaults(RetrievalConfig.Kind.HYBRID)), new PrintWriter(err));
     assertEquals("warning: BM25 had no terms for 2 of 3 queries (empty, or only stopwords for analyzer "
-        + "english-porter): q2, q3; hybrid ranks them by dense similarity alone", err.toString().strip());
-    StringWriter none = new StringWriter();
+        + "english-porter): q2, q3; hybrid ranks them by dense similarity alone\n"
+        + "warning: 1 of 3 queries are empty: q2; dense and hybrid rank arbitrary documents for them",
+        err.toString().strip().replace(System.lineSeparator(), "\n"));
+    StringWriter dense = new StringWriter();
     QueryTermCheck.warn(queries, "english-porter", List.of(RetrievalConfig.defaults(RetrievalConfig.Kind.DENSE)),
-        new PrintWriter(none));
-    assertEquals("", none.toString(), "dense alone does not use BM25 terms");
+        new PrintWriter(dense));
+    assertEquals("warning: 1 of 3 queries are empty: q2; dense ranks arbitrary documents for them",
+        dense.toString().strip(), "dense alone does not use BM25 terms; only the empty query is meaningless to it");
   }
 }
