@@ -50,7 +50,8 @@ import org.apache.lucene.util.BytesRef;
  * Builds a passage index: documents are split into passages, embedded (when the index has vectors) and written with
  * their BM25 text, stored offsets and vector. Nothing is visible until {@link #commit()}, which writes the data and the
  * {@link IndexManifest} atomically: a crash mid-build leaves the previous commit intact and readable. Adding a document
- * whose id is already indexed replaces all of its passages.
+ * whose id is already indexed replaces all of its passages. Each document's {@link CorpusFingerprint#digest} is stored
+ * with its first passage, and every commit records the fingerprint of the documents then in the index.
  */
 public final class PassageIndexWriter implements AutoCloseable {
 
