@@ -97,6 +97,10 @@ final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (k < 1) {
+      throw new IllegalArgumentException("-k/--hits must be at least 1 (documents retrieved per query), got " + k);
+    }
     BeirDataset ds = BeirDataset.open(beir, split);
     List<Metric> ms = metrics == null ? Metrics.defaults() : Metrics.parseList(metrics);
     Evaluator.Averaging avg = averaging.value();
@@ -136,60 +140,78 @@ final class EvaluateCommand implements Callable<Integer> {
     out.println("Lucene SIMD vectors: " + SimdStatus.describe());
     out.flush();
 
+    // before any index is built or reused: refuse a corpus every query would score 0 on
+    CorpusCheck corpus = CorpusCheck.scan(ds, policy);
+    corpus.requireDocuments();
+    corpus.checkJudgments(err);
+
     Map<String, Object> summary = new LinkedHashMap<>();
-    IndexManifest manifest = prepareIndex(ds, policy, indexDir, indexConfig, out, summary);
+    IndexManifest manifest = prepareIndex(ds, policy, corpus, indexDir, indexConfig, out, summary);
+    QueryTermCheck.warn(ds.queries(), manifest.analyzer(), configs, err);
 
     Map<String, EvaluationResult> results = new LinkedHashMap<>();
     Map<String, Object> retrieverSummaries = new LinkedHashMap<>();
-    try (Searcher searcher = Searcher.open(indexDir, model.modelDirectory(), model.encoderOptions())) {
-      for (RetrievalConfig config : configs) {
-        String label = config.label();
-        Retriever r = searcher.retriever(config);
-        long start = System.nanoTime();
-        Map<String, Ranking> ranked;
-        try (Progress progress = new Progress("Retrieving " + label, ds.queries().size(), "queries")) {
-          ranked = r.retrieveAll(ds.queries(), k, progress);
+    try (StagedResults staged = new StagedResults(outDir)) {
+      try (Searcher searcher = Searcher.open(indexDir, model.modelDirectory(), model.encoderOptions())) {
+        for (RetrievalConfig config : configs) {
+          String label = config.label();
+          Retriever r = searcher.retriever(config);
+          long start = System.nanoTime();
+          Map<String, Ranking> ranked;
+          try (Progress progress = new Progress("Retrieving " + label, ds.queries().size(), "queries")) {
+            ranked = r.retrieveAll(ds.queries(), k, progress);
+          }
+          if (ranked.values().stream().allMatch(Ranking::isEmpty)) {
+            throw new IllegalArgumentException("retriever " + label + " returned no documents for any of the "
+                + ds.queries().size() + " queries; no results were written (those of earlier runs in " + outDir
+                + " are kept)");
+          }
+          double seconds = (System.nanoTime() - start) / 1e9;
+          TrecRun run = TrecRun.fromRankings(ranked);
+          String runName = "run." + label + ".trec";
+          Path runFile = staged.destination(runName);
+          run.write(staged.stage(runName), r.name());
+          EvaluationResult result = Evaluator.evaluate(run, ds.qrels(), ms, avg);
+          results.put(label, result);
+          writePerQuery(staged.stage("metrics." + label + ".json"), ds, label, config, result, seconds, runFile);
+          Map<String, Object> s = new LinkedHashMap<>();
+          s.put("config", config.describe());
+          s.put("run", runFile.toString());
+          s.put("seconds", seconds);
+          s.put("means", result.means());
+          retrieverSummaries.put(label, s);
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        TrecRun run = TrecRun.fromRankings(ranked);
-        Path runFile = outDir.resolve("run." + label + ".trec");
-        run.write(runFile, r.name());
-        EvaluationResult result = Evaluator.evaluate(run, ds.qrels(), ms, avg);
-        results.put(label, result);
-        writePerQuery(outDir.resolve("metrics." + label + ".json"), ds, label, config, result, seconds, runFile);
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("config", config.describe());
-        s.put("run", runFile.toString());
-        s.put("seconds", seconds);
-        s.put("means", result.means());
-        retrieverSummaries.put(label, s);
       }
+      printTable(out, ms, results);
+      Map<String, Object> comparisons = compare(out, ms, results);
+      summary.put("dataset", ds.dir().toString());
+      summary.put("split", split);
+      summary.put("queries", ds.queries().size());
+      summary.put("averaging", avg.name());
+      summary.put("k", k);
+      summary.put("manifest", manifest);
+      summary.put("retrievers", retrieverSummaries);
+      summary.put("comparisons", comparisons);
+      summary.put("simd", SimdStatus.describe());
+      summary.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
+          "java", System.getProperty("java.vm.name") + " " + Runtime.version()));
+      // summary.json last: it describes the runs, so it is published after them
+      JSON.writeValue(staged.stage("summary.json").toFile(), summary);
+      staged.publish();
     }
-    printTable(out, ms, results);
-    Map<String, Object> comparisons = compare(out, ms, results);
-    summary.put("dataset", ds.dir().toString());
-    summary.put("split", split);
-    summary.put("queries", ds.queries().size());
-    summary.put("averaging", avg.name());
-    summary.put("k", k);
-    summary.put("manifest", manifest);
-    summary.put("retrievers", retrieverSummaries);
-    summary.put("comparisons", comparisons);
-    summary.put("simd", SimdStatus.describe());
-    summary.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
-        "java", System.getProperty("java.vm.name") + " " + Runtime.version()));
-    JSON.writeValue(outDir.resolve("summary.json").toFile(), summary);
     out.println("Wrote runs and metrics to " + outDir);
     out.flush();
     return 0;
   }
 
   /**
-   * Reuses an index built the same way from a corpus with as many documents, or builds one. Opening the indexer checks
-   * the build settings (refusing, with the differences, an index built otherwise); a reused index is not touched.
+   * Reuses an index built the same way from exactly this corpus (same document count and {@code CorpusFingerprint}),
+   * or builds one. Opening the indexer checks the build settings (refusing, with the differences, an index built
+   * otherwise); an index whose documents differ, or that records no fingerprint, is refused too. A reused index is not
+   * touched.
    */
-  private IndexManifest prepareIndex(BeirDataset ds, CorpusReader.InvalidPolicy policy, Path indexDir,
-      IndexConfig indexConfig, PrintWriter out, Map<String, Object> summary) {
+  private IndexManifest prepareIndex(BeirDataset ds, CorpusReader.InvalidPolicy policy, CorpusCheck corpus,
+      Path indexDir, IndexConfig indexConfig, PrintWriter out, Map<String, Object> summary) {
     boolean existing = !overwrite && PassageIndexWriter.indexExists(indexDir);
     Indexer indexer;
     try {
@@ -204,15 +226,14 @@ final class EvaluateCommand implements Callable<Integer> {
     if (existing) {
       IndexManifest m = indexer.manifest();
       indexer.rollback();
-      long corpusDocs = countDocuments(ds, policy);
-      if (m.documents() == corpusDocs) {
-        out.printf(Locale.ROOT, "Reusing index at %s (%,d documents, %,d passages, built the same way)%n", indexDir,
-            m.documents(), m.passageCount());
+      String mismatch = corpus.mismatch(m, indexDir);
+      if (mismatch == null) {
+        out.printf(Locale.ROOT, "Reusing index at %s (%,d documents, %,d passages, built the same way from the same "
+            + "corpus)%n", indexDir, m.documents(), m.passageCount());
         summary.put("index", Map.of("path", indexDir.toString(), "reused", true));
         return m;
       }
-      throw new IndexException(IndexException.Reason.INCOMPATIBLE, "index at " + indexDir + " has "
-          + m.documents() + " documents but the corpus has " + corpusDocs + "; pass --overwrite to rebuild");
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, mismatch);
     }
     long lines = IndexCommand.countLines(ds.corpus());
     Indexer.Report report;
@@ -233,16 +254,6 @@ final class EvaluateCommand implements Callable<Integer> {
     idx.put("skipped", reader.skipped());
     summary.put("index", idx);
     return m;
-  }
-
-  private static long countDocuments(BeirDataset ds, CorpusReader.InvalidPolicy policy) {
-    long n = 0;
-    try (CorpusReader r = new CorpusReader(ds.corpus(), policy)) {
-      while (r.next() != null) {
-        n++;
-      }
-    }
-    return n;
   }
 
   private static void writePerQuery(Path file, BeirDataset ds, String label, RetrievalConfig config,

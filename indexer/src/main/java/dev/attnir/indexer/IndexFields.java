@@ -13,6 +13,11 @@ public final class IndexFields {
   public static final String END = "end";
   /** Passage contents: analyzed for BM25 and stored for display and reranking. */
   public static final String CONTENTS = "contents";
+  /**
+   * The document's {@link CorpusFingerprint#digest} (binary doc values, first passage only): the manifest's corpus
+   * fingerprint is summed from these at every commit.
+   */
+  public static final String DOC_DIGEST = "docdigest";
   /** Passage embedding (HNSW). */
   public static final String VECTOR = "vector";
 

@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param embedding what determines the vectors, or null for a BM25-only index
  * @param documents documents in the committed index
  * @param passageCount passages in the committed index
+ * @param corpusFingerprint the {@link CorpusFingerprint} of the documents in the committed index, or null when it
+ *     cannot be known (an index written before fingerprints, or with passages added without their documents)
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record IndexManifest(
@@ -30,7 +32,8 @@ public record IndexManifest(
     PassageSettings passages,
     EmbeddingIdentity embedding,
     long documents,
-    long passageCount) {
+    long passageCount,
+    String corpusFingerprint) {
 
   /** Current manifest layout. */
   public static final int FORMAT_VERSION = 1;
@@ -49,12 +52,18 @@ public record IndexManifest(
   /** A manifest for a new index. */
   public static IndexManifest create(String analyzer, PassageSettings passages, EmbeddingIdentity embedding) {
     return new IndexManifest(FORMAT_VERSION, org.apache.lucene.util.Version.LATEST.toString(), analyzer, passages,
-        embedding, 0, 0);
+        embedding, 0, 0, new CorpusFingerprint().value());
   }
 
-  /** The same build settings with new counts. */
+  /** The same build settings with new counts (and the same fingerprint). */
   public IndexManifest withCounts(long newDocuments, long newPassages) {
-    return new IndexManifest(formatVersion, luceneVersion, analyzer, passages, embedding, newDocuments, newPassages);
+    return withContents(newDocuments, newPassages, corpusFingerprint);
+  }
+
+  /** The same build settings with new counts and corpus fingerprint (null when unknown). */
+  public IndexManifest withContents(long newDocuments, long newPassages, String newFingerprint) {
+    return new IndexManifest(formatVersion, luceneVersion, analyzer, passages, embedding, newDocuments, newPassages,
+        newFingerprint);
   }
 
   /** Whether the index holds vectors. */

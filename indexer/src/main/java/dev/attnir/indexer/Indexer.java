@@ -180,7 +180,7 @@ public final class Indexer implements AutoCloseable {
       return;
     }
     PassageEncoder.Encoded encoded = encoder.encode(pending, progress);
-    writer.write(encoded.passages(), encoded.vectors());
+    writer.write(encoded.passages(), encoded.vectors(), encoded.digests());
     sinceCommit += pending.size();
     pending.clear();
     passages += encoded.passages().size();

@@ -6,6 +6,7 @@ import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EmbeddingIdentity;
 import dev.attnir.encoders.EncodingReport;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +25,16 @@ public final class PassageEncoder {
    * @param passages every passage; a document's passages are consecutive and in ordinal order
    * @param vectors one vector per passage, or null when there is no embedder
    * @param encoding what the encoder did (texts, tokens, truncations)
+   * @param digests each document's {@link CorpusFingerprint#digest(Document)} by id, or null when unknown
    */
-  public record Encoded(List<Passage> passages, float[][] vectors, EncodingReport encoding) {}
+  public record Encoded(List<Passage> passages, float[][] vectors, EncodingReport encoding,
+      Map<String, byte[]> digests) {
+
+    /** Passages without their documents' digests (the index then cannot know its corpus fingerprint). */
+    public Encoded(List<Passage> passages, float[][] vectors, EncodingReport encoding) {
+      this(passages, vectors, encoding, null);
+    }
+  }
 
   private final PassageSplitter splitter;
   private final Embedder embedder;
@@ -64,22 +73,24 @@ public final class PassageEncoder {
    */
   public Encoded encode(List<Document> documents, ProgressListener progress) {
     Map<String, List<Passage>> byDoc = new LinkedHashMap<>();
+    Map<String, byte[]> digests = new HashMap<>();
     for (Document d : documents) {
       byDoc.remove(d.id());
       byDoc.put(d.id(), splitter.split(d));
+      digests.put(d.id(), CorpusFingerprint.digest(d));
     }
     List<Passage> all = new ArrayList<>();
     byDoc.values().forEach(all::addAll);
     progress.expect(all.size());
     if (embedder == null) {
       progress.advance(all.size());
-      return new Encoded(all, null, EncodingReport.empty());
+      return new Encoded(all, null, EncodingReport.empty(), digests);
     }
     List<String> contents = new ArrayList<>(all.size());
     for (Passage p : all) {
       contents.add(p.contents());
     }
     float[][] vectors = embedder.embedPassages(contents, progress);
-    return new Encoded(all, vectors, embedder.lastReport());
+    return new Encoded(all, vectors, embedder.lastReport(), digests);
   }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.NumericDocValuesField;
@@ -23,28 +24,34 @@ import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.CorruptIndexException;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexFormatTooNewException;
 import org.apache.lucene.index.IndexFormatTooOldException;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
 /**
  * Builds a passage index: documents are split into passages, embedded (when the index has vectors) and written with
  * their BM25 text, stored offsets and vector. Nothing is visible until {@link #commit()}, which writes the data and the
  * {@link IndexManifest} atomically: a crash mid-build leaves the previous commit intact and readable. Adding a document
- * whose id is already indexed replaces all of its passages.
+ * whose id is already indexed replaces all of its passages. Each document's {@link CorpusFingerprint#digest} is stored
+ * with its first passage, and every commit records the fingerprint of the documents then in the index.
  */
 public final class PassageIndexWriter implements AutoCloseable {
 
@@ -144,7 +151,8 @@ public final class PassageIndexWriter implements AutoCloseable {
               + " was built differently; it was not modified. Differences: " + String.join("; ", differences)
               + ". Use a new directory, or overwrite it explicitly.");
         }
-        requested = requested.withCounts(existing.documents(), existing.passageCount());
+        requested = requested.withContents(existing.documents(), existing.passageCount(),
+            existing.corpusFingerprint());
       }
       IndexWriterConfig config = new IndexWriterConfig(Analyzers.create(analyzer))
           .setOpenMode(mode == Mode.OVERWRITE ? IndexWriterConfig.OpenMode.CREATE
@@ -236,7 +244,7 @@ public final class PassageIndexWriter implements AutoCloseable {
     }
     PassageEncoder.Encoded encoded = encoder.encode(documents, passageProgress);
     encoding = encoding.plus(encoded.encoding());
-    write(encoded.passages(), encoded.vectors());
+    write(encoded.passages(), encoded.vectors(), encoded.digests());
     return encoded.passages().size();
   }
 
@@ -247,6 +255,16 @@ public final class PassageIndexWriter implements AutoCloseable {
    * @param vectors one vector per passage (in the index's embedding space), or null for a BM25-only index
    */
   public void write(List<Passage> passages, float[][] vectors) {
+    write(passages, vectors, null);
+  }
+
+  /**
+   * As {@link #write(List, float[][])}, storing each document's {@link CorpusFingerprint#digest} with its first
+   * passage so the commit can fingerprint the corpus the index holds.
+   *
+   * @param digests digest by document id, or null (the index's corpus fingerprint then becomes unknown)
+   */
+  public void write(List<Passage> passages, float[][] vectors, Map<String, byte[]> digests) {
     if ((vectors != null) != manifest.hasVectors()) {
       throw new IllegalArgumentException(where + (manifest.hasVectors() ? " needs a vector per passage"
           : " has no vectors (BM25 only) but vectors were given"));
@@ -271,7 +289,12 @@ public final class PassageIndexWriter implements AutoCloseable {
             throw new IllegalArgumentException("passage " + to + " of document " + docId + " has a vector of "
                 + v.length + " dimensions; " + where + " has " + manifest.embedding().dimension());
           }
-          luceneDocs.add(toLucene(passages.get(to), v));
+          org.apache.lucene.document.Document d = toLucene(passages.get(to), v);
+          byte[] digest = digests == null ? null : digests.get(docId);
+          if (digest != null && passages.get(to).ordinal() == 0) {
+            d.add(new BinaryDocValuesField(IndexFields.DOC_DIGEST, new BytesRef(digest)));
+          }
+          luceneDocs.add(d);
           to++;
         }
         writer.updateDocuments(new Term(IndexFields.DOC_ID, docId), luceneDocs);
@@ -325,11 +348,13 @@ public final class PassageIndexWriter implements AutoCloseable {
     try {
       long passages;
       long docs;
+      String fingerprint;
       try (DirectoryReader reader = DirectoryReader.open(writer)) {
         passages = reader.numDocs();
         docs = new IndexSearcher(reader).count(new TermQuery(new Term(IndexFields.FIRST_PASSAGE, "1")));
+        fingerprint = corpusFingerprint(reader);
       }
-      manifest = manifest.withCounts(docs, passages);
+      manifest = manifest.withContents(docs, passages, fingerprint);
       writer.setLiveCommitData(Map.of(IndexManifest.COMMIT_KEY, manifest.toJson()).entrySet());
       writer.commit();
       return manifest;
@@ -337,6 +362,34 @@ public final class PassageIndexWriter implements AutoCloseable {
       throw new UncheckedIOException("commit of " + where + " failed (the previous commit is intact): "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Sums the digests stored with every live document's first passage (recomputed at each commit, so replaced and
+   * deleted documents drop out); null when any document has none.
+   */
+  private static String corpusFingerprint(DirectoryReader reader) throws IOException {
+    CorpusFingerprint fingerprint = new CorpusFingerprint();
+    Term first = new Term(IndexFields.FIRST_PASSAGE, "1");
+    for (LeafReaderContext leaf : reader.leaves()) {
+      PostingsEnum docs = leaf.reader().postings(first, PostingsEnum.NONE);
+      if (docs == null) {
+        continue;
+      }
+      BinaryDocValues digests = leaf.reader().getBinaryDocValues(IndexFields.DOC_DIGEST);
+      Bits live = leaf.reader().getLiveDocs();
+      for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+        if (live != null && !live.get(doc)) {
+          continue;
+        }
+        if (digests == null || !digests.advanceExact(doc)) {
+          return null;
+        }
+        BytesRef b = digests.binaryValue();
+        fingerprint.add(java.util.Arrays.copyOfRange(b.bytes, b.offset, b.offset + b.length));
+      }
+    }
+    return fingerprint.value();
   }
 
   /**

@@ -72,8 +72,9 @@ public final class InMemorySearchBackend implements SearchBackend {
             + "says " + identity.dimension());
       }
     }
-    IndexManifest manifest = IndexManifest.create(analyzer, settings, identity).withCounts(docs.size(),
-        passages.size());
+    // passages come without their documents, so the corpus fingerprint is unknown (as for a Lucene index so written)
+    IndexManifest manifest = IndexManifest.create(analyzer, settings, identity).withContents(docs.size(),
+        passages.size(), null);
     return new InMemorySearchBackend(List.copyOf(passages), vectors, manifest);
   }
 
