@@ -39,6 +39,10 @@ final class RegressionCommand implements Callable<Integer> {
       description = "Where each spec's evaluation is written. Default: ${DEFAULT-VALUE}.")
   Path output;
 
+  @Option(names = "--overwrite",
+      description = "Rebuild each spec's index even when the one in its output directory holds the same corpus.")
+  boolean overwrite;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
@@ -49,6 +53,9 @@ final class RegressionCommand implements Callable<Integer> {
       List<String> args = new ArrayList<>(List.of("evaluate", "--beir", data.resolve(s.dataset()).toString(),
           "--output", outDir.toString()));
       args.addAll(s.args());
+      if (overwrite) {
+        args.add("--overwrite");
+      }
       int code = AttnirCli.commandLine().setOut(spec.commandLine().getOut()).setErr(spec.commandLine().getErr())
           .execute(args.toArray(new String[0]));
       if (code != 0) {
