@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code attnir index}: corpus to passage index. */
 @Command(name = "index", mixinStandardHelpOptions = true,
     description = "Index a JSONL corpus (or a BEIR directory's corpus.jsonl) into a Lucene passage index.")
-final class IndexCommand implements Callable<Integer> {
+final class IndexCommand implements Callable<Integer>, OptionChecks.Checked {
 
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -53,6 +53,12 @@ final class IndexCommand implements Callable<Integer> {
 
   @Mixin
   PassageOptions passages;
+
+  @Override
+  public void checkOptions() {
+    OptionChecks.atLeast("--commit-every", commitEvery, 0);
+    OptionChecks.atLeast("--chunk", chunk, 1);
+  }
 
   static Path corpusFile(Path corpusOrDir) {
     if (Files.isDirectory(corpusOrDir)) {
