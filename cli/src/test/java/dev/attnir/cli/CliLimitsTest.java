@@ -75,32 +75,48 @@ class CliLimitsTest {
     assertFalse(Files.exists(index) && Files.list(index).findAny().isPresent(), "nothing left in " + index);
   }
 
-  @Test
-  void windowsFitTheModelWithTheirTitleAndSearchNamesTheModelError(@TempDir Path dir) throws Exception {
+  private static Path corpusWithTitles(Path dir) throws Exception {
     Path c = dir.resolve("corpus.jsonl");
     String title = "A title of several words that the encoder reads in front of every window";
     Files.writeString(c, "{\"_id\": \"long\", \"title\": \"" + title + "\", \"text\": \""
         + "the quick brown fox jumps over the lazy dog ".repeat(120) + "\"}\n"
         + "{\"_id\": \"short\", \"title\": \"" + title + "\", \"text\": \"a short one\"}\n");
-    Path atLimit = dir.resolve("at-limit");
-    Cli r = Cli.run("index", "--corpus", c.toString(), "--index", atLimit.toString(), "--model", "all-MiniLM-L6-v2",
-        "--passages", "window", "--passage-length", "254", "--passage-stride", "254");
+    return c;
+  }
+
+  @Test
+  void windowsAtTheLargestAcceptedLengthFitTheModelWithTheirTitle(@TempDir Path dir) throws Exception {
+    Cli r = Cli.run("index", "--corpus", corpusWithTitles(dir).toString(), "--index", dir.resolve("i").toString(),
+        "--model", "all-MiniLM-L6-v2", "--passages", "window", "--passage-length", "254", "--passage-stride", "254");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains(" 0 truncated at 256 tokens"), "windows shrink for the title: " + r.out());
-    Path defaulted = dir.resolve("default-length");
-    r = Cli.run("index", "--corpus", c.toString(), "--index", defaulted.toString(), "--model", "all-MiniLM-L6-v2",
-        "--passages", "window");
+  }
+
+  @Test
+  void theDefaultWindowLengthIsClampedToTheModelAndSaid(@TempDir Path dir) throws Exception {
+    Cli r = Cli.run("index", "--corpus", corpusWithTitles(dir).toString(), "--index", dir.resolve("i").toString(),
+        "--model", "all-MiniLM-L6-v2", "--passages", "window");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("note: --passages window: the default --passage-length 256 does not fit "
         + "all-MiniLM-L6-v2's max length 256 (minus 2 special tokens); using 254 with stride 191"), r.err());
     assertTrue(r.out().contains(" 0 truncated at 256 tokens"), r.out());
+  }
 
-    assertError(Cli.run("search", "--index", atLimit.toString(), "--query", "fox", "--model", "bert-huge"),
-        "--model bert-huge: unknown model 'bert-huge'; known models: ", "all-MiniLM-L6-v2");
+  @Test
+  void searchNamesWhatIsWrongWithTheModelGiven(@TempDir Path dir) throws Exception {
+    Path c = dir.resolve("corpus.jsonl");
+    Files.writeString(c, "{\"_id\": \"1\", \"text\": \"the quick brown fox\"}\n");
+    Path index = dir.resolve("index");
+    assertEquals(0, Cli.run("index", "--corpus", c.toString(), "--index", index.toString(), "--model",
+        "all-MiniLM-L6-v2").code());
+    Cli unknown = Cli.run("search", "--index", index.toString(), "--query", "fox", "--model", "bert-huge");
+    assertError(unknown, "--model bert-huge: unknown model 'bert-huge'; known models: ", "all-MiniLM-L6-v2");
     Path incomplete = Files.createDirectories(dir.resolve("local-model"));
     Files.writeString(incomplete.resolve("model.onnx"), "");
-    Cli missing = Cli.run("search", "--index", atLimit.toString(), "--query", "fox", "--model", incomplete.toString());
+    Cli missing = Cli.run("search", "--index", index.toString(), "--query", "fox", "--model", incomplete.toString());
     assertError(missing, "model directory " + incomplete + " has no tokenizer.json");
-    assertFalse(missing.err().contains("not a built-in model"), missing.err());
+    for (Cli r : List.of(unknown, missing)) {
+      assertFalse(r.err().contains("not a built-in model"), r.err());
+    }
   }
 }
