@@ -101,6 +101,11 @@ final class IndexCommand implements Callable<Integer>, OptionChecks.Checked {
               + "%,d truncated at %d tokens%n", e.texts(), e.tokens(), e.paddedTokens(), m.embedding().model(),
           m.embedding().pooling(), e.truncated(), m.embedding().maxLength());
     }
+    if (m.passages().mode() == PassageSettings.Mode.WINDOW && report.windowsShortened() > 0) {
+      out.printf(Locale.ROOT, "%,d %s shorter than %d tokens to fit the model with the title and prefix (the next "
+              + "window starts right after, so every token is embedded)%n", report.windowsShortened(),
+          report.windowsShortened() == 1 ? "window was cut" : "windows were cut", m.passages().length());
+    }
     if (m.passages().mode() == PassageSettings.Mode.AUTO) {
       long split = report.documentsSplit();
       out.printf(Locale.ROOT, "%,d %s longer than the model reads %s cut into windows (passages auto)%n", split,

@@ -90,6 +90,8 @@ class CliLimitsTest {
         "--model", "all-MiniLM-L6-v2", "--passages", "window", "--passage-length", "254", "--passage-stride", "254");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains(" 0 truncated at 256 tokens"), "windows shrink for the title: " + r.out());
+    assertTrue(r.out().contains("windows were cut shorter than 254 tokens to fit the model with the title and prefix"),
+        "and the summary says so: " + r.out());
   }
 
   @Test

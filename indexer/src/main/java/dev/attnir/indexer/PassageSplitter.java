@@ -5,6 +5,7 @@ import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.TextTokenizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 
 /**
@@ -28,6 +29,8 @@ public final class PassageSplitter {
   private final TokenSpanner spanner;
   /** Body and title tokens the model reads of a passage; {@link Integer#MAX_VALUE} without a model. */
   private final int readable;
+  /** WINDOW windows cut shorter than asked so they fit the model: reported, since the user asked for the length. */
+  private final LongAdder windowsShortened = new LongAdder();
 
   /**
    * A splitter for DOCUMENT or WINDOW settings without a model length limit (AUTO needs
@@ -83,6 +86,14 @@ public final class PassageSplitter {
 
   public PassageSettings settings() {
     return settings;
+  }
+
+  /**
+   * WINDOW: windows this splitter has cut shorter than {@code length} body tokens so that they fit the model with the
+   * title, the passage prefix and the special tokens (a document's last window, short by nature, is not counted).
+   */
+  public long windowsShortened() {
+    return windowsShortened.sum();
   }
 
   /** The passages of every document of a stream, in order (the stream is consumed and closed). */
@@ -181,6 +192,9 @@ public final class PassageSplitter {
       passages.add(new Passage(doc.id(), passages.size(), spans[first][0], spans[last][1], contents));
       if (last == spans.length - 1) {
         return passages;
+      }
+      if (settings.mode() == PassageSettings.Mode.WINDOW && last - first + 1 < settings.length()) {
+        windowsShortened.increment();
       }
       first = Math.min(first + stride, last + 1);
     }
