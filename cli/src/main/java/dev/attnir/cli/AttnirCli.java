@@ -36,6 +36,8 @@ public final class AttnirCli implements Runnable {
       }
       throw e;
     });
+    // option ranges are checked before a command runs, so they are named before any model loads
+    cli.setExecutionStrategy(OptionChecks::checkThenRun);
     return cli;
   }
 

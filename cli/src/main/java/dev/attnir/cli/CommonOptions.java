@@ -32,10 +32,17 @@ final class CommonOptions {
   }
 
   /** {@code --threads} for commands that encode corpora (two encoder runs share the cores unless it is given). */
-  static final class EncoderThreads {
+  static final class EncoderThreads implements OptionChecks.Checked {
     @Option(names = "--threads", paramLabel = "N",
         description = "ONNX Runtime threads, all in one run at a time. Default: two concurrent runs sharing the cores.")
     Integer threads;
+
+    @Override
+    public void checkOptions() {
+      if (threads != null) {
+        OptionChecks.atLeast("--threads", threads, 1);
+      }
+    }
 
     EncoderOptions apply(EncoderOptions base) {
       return threads == null ? base : base.withIntraOpThreads(threads);
@@ -43,7 +50,7 @@ final class CommonOptions {
   }
 
   /** {@code --permutations} and {@code --seed} of the paired randomization test. */
-  static final class Significance {
+  static final class Significance implements OptionChecks.Checked {
     @Option(names = "--permutations", paramLabel = "N", defaultValue = "100000",
         description = "Randomization test permutations. Default: ${DEFAULT-VALUE}.")
     int permutations;
@@ -51,6 +58,11 @@ final class CommonOptions {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
         description = "Seed of the randomization test. Default: ${DEFAULT-VALUE}.")
     long seed;
+
+    @Override
+    public void checkOptions() {
+      OptionChecks.atLeast("--permutations", permutations, 1);
+    }
   }
 
   /** {@code --averaging}: which queries a mean is taken over. */
@@ -86,7 +98,7 @@ final class CommonOptions {
   }
 
   /** {@code --rerank} and {@code --rerank-depth}: a second stage over any first stage. */
-  static final class Rerank {
+  static final class Rerank implements OptionChecks.Checked {
     /** The registered rerankers' names, for the help text. */
     static final class Names implements Iterable<String> {
       @Override
@@ -104,6 +116,11 @@ final class CommonOptions {
     @Option(names = "--rerank-depth", paramLabel = "N", defaultValue = "100",
         description = "Documents reranked per query. Default: ${DEFAULT-VALUE}.")
     int depth;
+
+    @Override
+    public void checkOptions() {
+      OptionChecks.atLeast("--rerank-depth", depth, 1);
+    }
 
     /** The reranker asked for, or null; an unknown name or bad parameter is refused here. */
     Reranker create() {

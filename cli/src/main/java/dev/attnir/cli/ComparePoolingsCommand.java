@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "compare-poolings", mixinStandardHelpOptions = true,
     description = "Compare poolings of one model on a BEIR dataset from one cached encoder pass: exact dense "
         + "retrieval per pooling, trec_eval metrics, paired tests against the model's native pooling.")
-final class ComparePoolingsCommand implements Callable<Integer> {
+final class ComparePoolingsCommand implements Callable<Integer>, OptionChecks.Checked {
 
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -79,6 +79,11 @@ final class ComparePoolingsCommand implements Callable<Integer> {
   PassageOptions passages;
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Override
+  public void checkOptions() {
+    OptionChecks.atLeast("-k", k, 1);
+  }
 
   @Override
   public Integer call() throws IOException {

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "ditto-search", mixinStandardHelpOptions = true,
     description = "Evaluate Ditto pooling for every (layer, head) of a model on a split that is not the test split "
         + "and report the best pair, to store with the model (model.json \"ditto\": {\"layer\": L, \"head\": H}).")
-final class DittoSearchCommand implements Callable<Integer> {
+final class DittoSearchCommand implements Callable<Integer>, OptionChecks.Checked {
 
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -72,6 +72,11 @@ final class DittoSearchCommand implements Callable<Integer> {
 
   @Mixin
   PassageOptions passages;
+
+  @Override
+  public void checkOptions() {
+    OptionChecks.atLeast("-k", k, 1);
+  }
 
   @Override
   public Integer call() throws IOException {

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code attnir index}: corpus to passage index. */
 @Command(name = "index", mixinStandardHelpOptions = true,
     description = "Index a JSONL corpus (or a BEIR directory's corpus.jsonl) into a Lucene passage index.")
-final class IndexCommand implements Callable<Integer> {
+final class IndexCommand implements Callable<Integer>, OptionChecks.Checked {
 
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -53,6 +53,12 @@ final class IndexCommand implements Callable<Integer> {
 
   @Mixin
   PassageOptions passages;
+
+  @Override
+  public void checkOptions() {
+    OptionChecks.atLeast("--commit-every", commitEvery, 0);
+    OptionChecks.atLeast("--chunk", chunk, 1);
+  }
 
   static Path corpusFile(Path corpusOrDir) {
     if (Files.isDirectory(corpusOrDir)) {
@@ -118,6 +124,11 @@ final class IndexCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "Encoded %,d passages (%,d tokens, %,d padded positions) with %s, pooling %s; "
               + "%,d truncated at %d tokens%n", e.texts(), e.tokens(), e.paddedTokens(), m.embedding().model(),
           m.embedding().pooling(), e.truncated(), m.embedding().maxLength());
+    }
+    if (m.passages().mode() == PassageSettings.Mode.WINDOW && report.windowsShortened() > 0) {
+      out.printf(Locale.ROOT, "%,d %s shorter than %d tokens to fit the model with the title and prefix (the next "
+              + "window starts right after, so every token is embedded)%n", report.windowsShortened(),
+          report.windowsShortened() == 1 ? "window was cut" : "windows were cut", m.passages().length());
     }
     if (m.passages().mode() == PassageSettings.Mode.AUTO) {
       long split = report.documentsSplit();

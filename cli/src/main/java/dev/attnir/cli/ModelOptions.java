@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options choosing and configuring the embedding model. */
-final class ModelOptions {
+final class ModelOptions implements OptionChecks.Checked {
 
   @Option(names = "--model", paramLabel = "NAME|DIR", defaultValue = ModelRegistry.DEFAULT_MODEL,
       description = "Embedding model: a built-in name (bge-small-en-v1.5, bge-small-en-v1.5-q, all-MiniLM-L6-v2, "
@@ -68,6 +68,20 @@ final class ModelOptions {
   @Option(names = "--batch-tokens", paramLabel = "N", defaultValue = "2048",
       description = "Max padded tokens per encoder batch. Default: ${DEFAULT-VALUE}.")
   int batchTokens;
+
+  /** The model-independent ranges (the max length is also checked against the graph when the model loads). */
+  @Override
+  public void checkOptions() {
+    OptionChecks.atLeast("--batch-tokens", batchTokens, 8); // at least a short text per batch
+    if (maxLength != null) {
+      OptionChecks.atLeast("--max-length", maxLength, 8);
+    }
+    if (whitenDims != null) {
+      OptionChecks.atLeast("--whiten-dims", whitenDims, 1);
+    }
+    OptionChecks.atLeast("--whiten-sample", whitenSample, 1);
+    OptionChecks.nonNegative("--whiten-epsilon", whitenEpsilon);
+  }
 
   boolean none() {
     return model.equalsIgnoreCase("none");

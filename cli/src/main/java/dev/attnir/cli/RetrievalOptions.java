@@ -7,7 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options of BM25, vector search and fusion. */
-final class RetrievalOptions {
+final class RetrievalOptions implements OptionChecks.Checked {
 
   @Option(names = "--bm25-k1", paramLabel = "K1", defaultValue = "0.9",
       description = "BM25 k1. Default: ${DEFAULT-VALUE} (Anserini).")
@@ -42,6 +42,16 @@ final class RetrievalOptions {
 
   @Mixin
   CommonOptions.Rerank rerank;
+
+  @Override
+  public void checkOptions() {
+    OptionChecks.nonNegative("--bm25-k1", k1);
+    OptionChecks.between("--bm25-b", b, 0, 1);
+    OptionChecks.atLeast("--oversample", oversample, 1);
+    OptionChecks.atLeast("--rrf-k", rrfK, 0);
+    OptionChecks.between("--dense-weight", denseWeight, 0, 1);
+    OptionChecks.atLeast("--hybrid-depth", hybridDepth, 1);
+  }
 
   /** The first stage these options describe (no reranker). */
   RetrievalConfig config(RetrievalConfig.Kind kind) {

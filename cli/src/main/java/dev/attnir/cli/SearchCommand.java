@@ -3,6 +3,7 @@ package dev.attnir.cli;
 import dev.attnir.core.Ranking;
 import dev.attnir.core.Retriever;
 import dev.attnir.encoders.EncoderOptions;
+import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.eval.data.Queries;
 import dev.attnir.eval.data.TrecRun;
 import dev.attnir.indexer.SearchHit;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "search", mixinStandardHelpOptions = true,
     description = "Search an index with BM25, dense or hybrid retrieval. The query embedder is rebuilt from the "
         + "index's manifest (model, pooling, prefixes, max length); a mismatch is refused.")
-final class SearchCommand implements Callable<Integer> {
+final class SearchCommand implements Callable<Integer>, OptionChecks.Checked {
 
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -66,6 +67,21 @@ final class SearchCommand implements Callable<Integer> {
 
   @Mixin
   RetrievalOptions retrieval;
+
+  @Override
+  public void checkOptions() {
+    OptionChecks.atLeast("-k", k, 1);
+    if (threads != null) {
+      OptionChecks.atLeast("--threads", threads, 1);
+    }
+    if (modelOverride != null) {
+      try {
+        ModelRegistry.resolve(modelOverride); // names and files only: an unusable model is named before searching
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--model " + modelOverride + ": " + e.getMessage(), e);
+      }
+    }
+  }
 
   @Override
   public Integer call() {

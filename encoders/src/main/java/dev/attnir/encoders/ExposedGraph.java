@@ -55,6 +55,11 @@ public final class ExposedGraph {
     return layout;
   }
 
+  /** The most tokens the graph can read, when it has a learned position-embedding table. */
+  public java.util.Optional<PositionLimit> positionLimit() {
+    return PositionLimit.of(model);
+  }
+
   /** Transformer layers found by name (0 when the layout cannot expose tensors). */
   public int numLayers() {
     return layout.numLayers();

@@ -98,7 +98,8 @@ public final class OnnxEncoder implements AutoCloseable {
    * Loads a model.
    *
    * @throws IllegalArgumentException when the model files are missing, or the graph has an input the encoder cannot
-   *     feed, or no {@code last_hidden_state} or {@code logits} output
+   *     feed, or no {@code last_hidden_state} or {@code logits} output, or the max length exceeds the graph's
+   *     position embeddings ({@link PositionLimit})
    */
   public static OnnxEncoder load(ModelSpec spec, EncoderOptions options) {
     byte[] onnx;
@@ -112,7 +113,11 @@ public final class OnnxEncoder implements AutoCloseable {
     }
     String fingerprint = sha256(onnx);
     // The parsed protobuf is as large as the model; keep only the layout (names). Exposed sessions parse again.
-    GraphLayout layout = ExposedGraph.parse(onnx, spec.name()).layout();
+    ExposedGraph graph = ExposedGraph.parse(onnx, spec.name());
+    GraphLayout layout = graph.layout();
+    // before any session or index exists: ONNX Runtime would only fail on the first input longer than the table
+    graph.positionLimit().ifPresent(limit -> limit.check(spec.name(), spec.maxLength()));
+    graph = null; // the parsed protobuf is as large as the model
     TextTokenizer tokenizer = TextTokenizer.fromJson(tokenizerJson, spec.maxLength());
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     OrtSession plain = null;

@@ -36,10 +36,13 @@ public final class Indexer implements AutoCloseable {
    * @param documents documents added
    * @param passages passages written
    * @param documentsSplit documents cut into more than one passage
+   * @param windowsShortened WINDOW: windows cut shorter than the window length so they fit the model with their
+   *     title and prefix (see {@link PassageSplitter#windowsShortened()})
    * @param encoding encoder work (texts, tokens, truncations)
    * @param seconds wall time since the indexer was created
    */
-  public record Report(long documents, long passages, long documentsSplit, EncodingReport encoding, double seconds) {}
+  public record Report(long documents, long passages, long documentsSplit, long windowsShortened,
+      EncodingReport encoding, double seconds) {}
 
   private final Path path;
   private final IndexConfig config;
@@ -227,7 +230,7 @@ public final class Indexer implements AutoCloseable {
   }
 
   public Report report() {
-    return new Report(documents, passages, documentsSplit, encoding, (System.nanoTime() - started) / 1e9);
+    return new Report(documents, passages, documentsSplit, encoder.splitter().windowsShortened(), encoding, (System.nanoTime() - started) / 1e9);
   }
 
   /** Commits what was added (see {@link #rollback()} to discard it instead) and releases the index and the model. */

@@ -79,6 +79,7 @@ public final class Searcher implements AutoCloseable {
    * The query embedder, restored from the manifest and loaded on first use; null for an index without vectors.
    *
    * @throws IndexException when the model or the pooling state the index records cannot be restored
+   * @throws IllegalArgumentException when the model given to {@link #open} is unknown or its directory incomplete
    */
   public synchronized Embedder embedder() {
     if (embedder == null && backend.manifest().hasVectors()) {

@@ -34,6 +34,9 @@ public final class EmbedderFactory {
    * pooling state is read from the index and verified.
    *
    * @return null for a BM25-only index
+   * @throws IllegalArgumentException when {@code modelOverride} names no model or an incomplete directory (the
+   *     registry's message, prefixed with the option)
+   * @throws IndexException when the index's own model cannot be resolved
    */
   public static Embedder forIndex(SearchBackend backend, String modelOverride, EncoderOptions options) {
     IndexManifest manifest = backend.manifest();
@@ -45,8 +48,12 @@ public final class EmbedderFactory {
     try {
       spec = ModelRegistry.resolve(modelOverride != null ? modelOverride : e.model());
     } catch (IllegalArgumentException ex) {
+      if (modelOverride != null) {
+        // the model given is what failed (unknown name, incomplete directory), not the index's
+        throw new IllegalArgumentException("--model " + modelOverride + ": " + ex.getMessage(), ex);
+      }
       throw new IndexException(IndexException.Reason.INCOMPATIBLE, "the index was built with model '" + e.model()
-          + "', which is not a built-in model; pass --model with its directory", ex);
+          + "', which cannot be loaded here (" + ex.getMessage() + "); pass --model with its directory", ex);
     }
     spec = spec.withMaxLength(e.maxLength()).withPrefixes(e.queryPrefix(), e.passagePrefix())
         .withNormalize(e.normalize());
