@@ -67,6 +67,9 @@ final class SearchCommand implements Callable<Integer> {
   @Mixin
   RetrievalOptions retrieval;
 
+  @Mixin
+  CommonOptions.Verify verify;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -78,7 +81,7 @@ final class SearchCommand implements Callable<Integer> {
     }
     EncoderOptions options = threads == null ? EncoderOptions.forQueries()
         : EncoderOptions.defaults().withIntraOpThreads(threads);
-    try (Searcher searcher = Searcher.open(index, modelOverride, options)) {
+    try (Searcher searcher = Searcher.open(index, modelOverride, options, verify.checksums())) {
       RetrievalConfig.Kind kind = RetrievalConfig.Kind.parse(retriever);
       boolean explicit = spec.commandLine().getParseResult().matchedOption("--retriever") != null;
       if (!searcher.manifest().hasVectors() && kind != RetrievalConfig.Kind.BM25 && !explicit) {
