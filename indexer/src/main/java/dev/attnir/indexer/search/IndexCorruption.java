@@ -2,6 +2,7 @@ package dev.attnir.indexer.search;
 
 import dev.attnir.indexer.IndexException;
 import java.io.EOFException;
+import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import org.apache.lucene.index.CorruptIndexException;
 import org.apache.lucene.index.IndexFormatTooNewException;
@@ -31,6 +32,31 @@ final class IndexCorruption {
     return e instanceof CorruptIndexException || e instanceof IndexFormatTooOldException
         || e instanceof IndexFormatTooNewException || e instanceof NoSuchFileException || e instanceof EOFException
         || e instanceof IndexOutOfBoundsException || e instanceof NegativeArraySizeException;
+  }
+
+  /** A checksum verification of the index's files, run only to diagnose a failure. */
+  interface Verification {
+    void run() throws IOException;
+  }
+
+  /**
+   * The corrupt-index error {@code e} stands for, or null when it is not a sign of damage. Garbage decoded from a
+   * damaged slice can fail in any way (a null field info, a negative length), so an unrecognised failure is diagnosed
+   * by verifying the checksums: it is damage only when a file is.
+   */
+  static IndexException diagnose(String where, Exception e, Verification verification) {
+    if (isCorruption(e)) {
+      return corrupt(where, e);
+    }
+    try {
+      verification.run();
+    } catch (IOException | RuntimeException damaged) {
+      if (isCorruption(damaged)) {
+        damaged.addSuppressed(e);
+        return corrupt(where, damaged);
+      }
+    }
+    return null;
   }
 
   /** The message every corruption gets, whether found on open or during a search. */

@@ -23,6 +23,7 @@ import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
@@ -140,18 +141,18 @@ public final class LuceneSearchBackend implements SearchBackend {
     } catch (IndexException e) {
       close(reader, dir);
       throw e;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // the last commit's own file list: a damaged file may have failed the reader before it had a commit
+      IndexException damaged = IndexCorruption.diagnose(where, e,
+          () -> IndexChecksums.verify(dir, SegmentInfos.readLatestCommit(dir).files(true)));
       close(reader, dir);
-      if (IndexCorruption.isCorruption(e)) {
-        throw IndexCorruption.corrupt(where, e);
+      if (damaged != null) {
+        throw damaged;
       }
-      throw new UncheckedIOException("cannot open " + where + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      close(reader, dir);
-      if (IndexCorruption.isCorruption(e)) {
-        throw IndexCorruption.corrupt(where, e);
+      if (e instanceof IOException) {
+        throw new UncheckedIOException("cannot open " + where + ": " + e.getMessage(), (IOException) e);
       }
-      throw e;
+      throw (RuntimeException) e;
     }
   }
 
@@ -275,21 +276,13 @@ public final class LuceneSearchBackend implements SearchBackend {
 
   /**
    * What a read failure during search becomes: damaged files (possible when opened without verification, or damaged
-   * since) give the same "corrupt or unreadable" error as on open, never a decoder's stack trace. Garbage decoded from
-   * a damaged slice can fail in any way (a null field, a negative length), so an unrecognised failure is diagnosed by
-   * verifying the checksums then; it is rethrown as it is only when every file is intact.
+   * since) give the same "corrupt or unreadable" error as on open, never a decoder's stack trace or a made-up failure.
    */
   private RuntimeException failure(Exception e) {
-    if (IndexCorruption.isCorruption(e)) {
-      return IndexCorruption.corrupt(where, e);
-    }
-    try {
-      IndexChecksums.verify(directory, reader.getIndexCommit());
-    } catch (IOException | RuntimeException damaged) {
-      if (IndexCorruption.isCorruption(damaged)) {
-        damaged.addSuppressed(e);
-        return IndexCorruption.corrupt(where, damaged);
-      }
+    IndexException damaged = IndexCorruption.diagnose(where, e,
+        () -> IndexChecksums.verify(directory, reader.getIndexCommit()));
+    if (damaged != null) {
+      return damaged;
     }
     if (e instanceof IOException io) {
       return new UncheckedIOException("cannot read " + where + ": " + e.getMessage(), io);
