@@ -2,6 +2,8 @@ package dev.attnir.benchmarks;
 
 import dev.attnir.indexer.search.IndexChecksums;
 import dev.attnir.indexer.search.LuceneSearchBackend;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,21 +49,33 @@ public final class IndexVerify {
     methods.put("checksum every file only", IndexVerify::checksumsOnly);
 
     Map<Path, Map<String, double[]>> times = new LinkedHashMap<>();
+    Map<Path, Map<String, double[]>> cpuTimes = new LinkedHashMap<>();
     for (Path index : indexes) {
       Map<String, double[]> m = new LinkedHashMap<>();
-      methods.keySet().forEach(k -> m.put(k, new double[rounds]));
+      Map<String, double[]> c = new LinkedHashMap<>();
+      methods.keySet().forEach(k -> {
+        m.put(k, new double[rounds]);
+        c.put(k, new double[rounds]);
+      });
       times.put(index, m);
+      cpuTimes.put(index, c);
     }
+    // CPU time of the opening thread as well: on a shared machine it is what a method costs, wall time what it took
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     List<String> names = new ArrayList<>(methods.keySet());
+    String loadAverage = loadAverage();
     for (int r = 0; r <= rounds; r++) {
       for (Path index : indexes) {
         for (int j = 0; j < names.size(); j++) {
           String name = names.get((j + r) % names.size()); // rotated, so no method always runs first or last
+          long c0 = threads.getCurrentThreadCpuTime();
           long t0 = System.nanoTime();
           methods.get(name).run(index);
           double ms = (System.nanoTime() - t0) / 1e6;
+          double cpuMs = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
           if (r > 0) {
             times.get(index).get(name)[r - 1] = ms;
+            cpuTimes.get(index).get(name)[r - 1] = cpuMs;
           }
         }
       }
@@ -72,8 +86,10 @@ public final class IndexVerify {
     md.append(String.format(Locale.ROOT, "# Checksum verification on open%n%n"
         + "`LuceneSearchBackend.open` (what `search`, `evaluate` and `Searcher.open` use) without and with checksum "
         + "verification; medians of %d rounds after a warm-up round, methods interleaved in rotated order, index in "
-        + "the page cache. MB/s is the index size over the time verification adds to an open (10^6 bytes).%n"
-        + "Machine: %s%n", rounds, machine));
+        + "the page cache. Wall time, and CPU time of the opening thread (the machine is shared: CPU time is what a "
+        + "method costs, wall time what it took). MB/s is the index size over the time verification adds to an open "
+        + "(10^6 bytes). Load average before the run (1, 5, 15 min): %s.%n"
+        + "Machine: %s%n", rounds, loadAverage, machine));
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("rounds", rounds);
     json.put("machine", machine);
@@ -88,21 +104,31 @@ public final class IndexVerify {
             + b.manifest().embedding().dimension() + "-dim vectors" : "BM25 only";
       }
       md.append(String.format(Locale.ROOT, "%n## %s%n%n%,d passages, %s, %,d segments, %.1f MB%n%n"
-          + "| method | median ms | min ms | max ms | added to open, ms | verified MB/s |%n|---|---|---|---|---|---|%n",
+          + "| method | median ms | min ms | max ms | added to open, ms | verified MB/s | median CPU ms | added CPU ms "
+          + "| MB per CPU s |%n|---|---|---|---|---|---|---|---|---|%n",
           index, passages, model, segments(index), bytes / 1e6));
       Map<String, double[]> t = times.get(index);
+      Map<String, double[]> c = cpuTimes.get(index);
       double plain = BenchSupport.median(t.get(names.get(0)));
+      double plainCpu = BenchSupport.median(c.get(names.get(0)));
       Map<String, Object> rows = new LinkedHashMap<>();
       for (String name : names) {
         double[] v = t.get(name);
         double med = BenchSupport.median(v);
         double added = name.equals(names.get(0)) ? 0 : name.equals(names.get(3)) ? med : med - plain;
         String rate = added <= 0 ? "" : String.format(Locale.ROOT, "%.0f", bytes / 1e6 / (added / 1e3));
-        md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %s | %s |%n", name, med,
-            min(v), max(v), name.equals(names.get(0)) ? "" : String.format(Locale.ROOT, "%.1f", added), rate));
+        double cpu = BenchSupport.median(c.get(name));
+        double addedCpu = name.equals(names.get(0)) ? 0 : name.equals(names.get(3)) ? cpu : cpu - plainCpu;
+        String cpuRate = addedCpu <= 0 ? "" : String.format(Locale.ROOT, "%.0f", bytes / 1e6 / (addedCpu / 1e3));
+        boolean base = name.equals(names.get(0));
+        md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %s | %s | %.1f | %s | %s |%n", name, med,
+            min(v), max(v), base ? "" : String.format(Locale.ROOT, "%.1f", added), rate, cpu,
+            base ? "" : String.format(Locale.ROOT, "%.1f", addedCpu), cpuRate));
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("medianMs", med);
         row.put("ms", v);
+        row.put("medianCpuMs", cpu);
+        row.put("cpuMs", c.get(name));
         rows.put(name, row);
       }
       Map<String, Object> j = new LinkedHashMap<>();
@@ -115,6 +141,15 @@ public final class IndexVerify {
     BenchSupport.writeText(Path.of(out + ".md"), md.toString());
     BenchSupport.write(Path.of(out + ".json"), json);
     System.out.print(md);
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + ", " + f[1] + ", " + f[2];
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
   }
 
   private static void checkIntegrity(Path index) throws Exception {
