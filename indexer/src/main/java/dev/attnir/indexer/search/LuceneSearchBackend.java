@@ -378,15 +378,22 @@ public final class LuceneSearchBackend implements SearchBackend {
    */
   @Override
   public List<StoredPassage> passages(List<PassageRef> refs) {
+    int[] docs = new int[refs.size()];
     try {
-      int[] docs = new int[refs.size()];
       for (int i = 0; i < docs.length; i++) {
         docs[i] = luceneDoc(refs.get(i));
-        if (docs[i] < 0) {
-          throw new IllegalArgumentException(where + " has no passage " + refs.get(i).ordinal() + " of document "
-              + refs.get(i).docId());
-        }
       }
+    } catch (IOException | RuntimeException e) {
+      throw failure(e);
+    }
+    // outside the try: a caller's wrong reference is not a read failure to diagnose
+    for (int i = 0; i < docs.length; i++) {
+      if (docs[i] < 0) {
+        throw new IllegalArgumentException(where + " has no passage " + refs.get(i).ordinal() + " of document "
+            + refs.get(i).docId());
+      }
+    }
+    try {
       Integer[] order = new Integer[docs.length];
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
