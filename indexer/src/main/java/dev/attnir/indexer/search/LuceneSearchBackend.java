@@ -386,11 +386,11 @@ public final class LuceneSearchBackend implements SearchBackend {
     } catch (IOException | RuntimeException e) {
       throw failure(e);
     }
-    // outside the try: a caller's wrong reference is not a read failure to diagnose
     for (int i = 0; i < docs.length; i++) {
       if (docs[i] < 0) {
-        throw new IllegalArgumentException(where + " has no passage " + refs.get(i).ordinal() + " of document "
-            + refs.get(i).docId());
+        // a caller's wrong reference, or a hit whose id was read from damaged doc values: only the checksums tell
+        throw failure(new IllegalArgumentException(where + " has no passage " + refs.get(i).ordinal()
+            + " of document " + refs.get(i).docId()));
       }
     }
     try {
