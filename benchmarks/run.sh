@@ -3,6 +3,7 @@
 #   EncodingThroughput [passages=2000] [rounds=3]
 #   QueryLatency <index-dir> [passes=5] [k=10] [hybrid-depth=100]
 #   IndexBuild <work-dir>
+#   IndexVerify <rounds> <index-dir>... [--out prefix]
 # Results go to benchmarks/results/. Run on an otherwise idle machine; the numbers are medians of interleaved rounds.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -49,6 +49,18 @@ final class CommonOptions {
     }
   }
 
+  /** {@code --no-verify}: skip checking the index files' checksums when an index is opened for searching. */
+  static final class Verify {
+    @Option(names = "--no-verify",
+        description = "Do not verify the checksum of every index file on open (verification reads the whole index "
+            + "once; without it a damaged index can give wrong results instead of an error).")
+    boolean noVerify;
+
+    boolean checksums() {
+      return !noVerify;
+    }
+  }
+
   /** {@code --permutations} and {@code --seed} of the paired randomization test. */
   static final class Significance implements OptionChecks.Checked {
     @Option(names = "--permutations", paramLabel = "N", defaultValue = "100000",

@@ -92,6 +92,9 @@ final class EvaluateCommand implements Callable<Integer> {
   @Mixin
   RetrievalOptions retrieval;
 
+  @Mixin
+  CommonOptions.Verify verify;
+
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   @Override
@@ -152,7 +155,8 @@ final class EvaluateCommand implements Callable<Integer> {
     Map<String, EvaluationResult> results = new LinkedHashMap<>();
     Map<String, Object> retrieverSummaries = new LinkedHashMap<>();
     try (StagedResults staged = new StagedResults(outDir)) {
-      try (Searcher searcher = Searcher.open(indexDir, model.modelDirectory(), model.encoderOptions())) {
+      try (Searcher searcher = Searcher.open(indexDir, model.modelDirectory(), model.encoderOptions(),
+          verify.checksums())) {
         for (RetrievalConfig config : configs) {
           String label = config.label();
           Retriever r = searcher.retriever(config);

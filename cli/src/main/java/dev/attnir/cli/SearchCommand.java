@@ -68,6 +68,9 @@ final class SearchCommand implements Callable<Integer>, OptionChecks.Checked {
   @Mixin
   RetrievalOptions retrieval;
 
+  @Mixin
+  CommonOptions.Verify verify;
+
   @Override
   public void checkOptions() {
     OptionChecks.atLeast("-k", k, 1);
@@ -94,7 +97,7 @@ final class SearchCommand implements Callable<Integer>, OptionChecks.Checked {
     }
     EncoderOptions options = threads == null ? EncoderOptions.forQueries()
         : EncoderOptions.defaults().withIntraOpThreads(threads);
-    try (Searcher searcher = Searcher.open(index, modelOverride, options)) {
+    try (Searcher searcher = Searcher.open(index, modelOverride, options, verify.checksums())) {
       RetrievalConfig.Kind kind = RetrievalConfig.Kind.parse(retriever);
       boolean explicit = spec.commandLine().getParseResult().matchedOption("--retriever") != null;
       if (!searcher.manifest().hasVectors() && kind != RetrievalConfig.Kind.BM25 && !explicit) {

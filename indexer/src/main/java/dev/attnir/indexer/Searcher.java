@@ -48,7 +48,7 @@ public final class Searcher implements AutoCloseable {
   }
 
   /**
-   * Opens the index at {@code path}.
+   * Opens the index at {@code path}, verifying the checksum of every index file first.
    *
    * @throws IndexException when there is no index, it is corrupt, or it has no attnir manifest
    */
@@ -57,14 +57,30 @@ public final class Searcher implements AutoCloseable {
   }
 
   /**
+   * Opens the index at {@code path}, verifying the checksum of every index file first.
+   *
+   * @param modelOverride a model directory, for an index built with a local model (built-in models are found by the
+   *     name the manifest records); null otherwise
+   * @param encoderOptions the query encoder's runtime options
+   * @throws IndexException when there is no index, it is corrupt, or it has no attnir manifest
+   */
+  public static Searcher open(Path path, String modelOverride, EncoderOptions encoderOptions) {
+    return open(path, modelOverride, encoderOptions, true);
+  }
+
+  /**
    * Opens the index at {@code path}.
    *
    * @param modelOverride a model directory, for an index built with a local model (built-in models are found by the
    *     name the manifest records); null otherwise
    * @param encoderOptions the query encoder's runtime options
+   * @param verifyChecksums read every index file once and check its checksum, so a damaged index is refused instead
+   *     of giving wrong results; turn it off only to open a large, trusted index faster
+   * @throws IndexException when there is no index, it is corrupt, or it has no attnir manifest
    */
-  public static Searcher open(Path path, String modelOverride, EncoderOptions encoderOptions) {
-    return new Searcher(LuceneSearchBackend.open(path), modelOverride, encoderOptions);
+  public static Searcher open(Path path, String modelOverride, EncoderOptions encoderOptions,
+      boolean verifyChecksums) {
+    return new Searcher(LuceneSearchBackend.open(path, verifyChecksums), modelOverride, encoderOptions);
   }
 
   public IndexManifest manifest() {

@@ -78,7 +78,9 @@ public final class EmbedderFactory {
     try {
       Pooling pooling = null;
       if (indexDir != null && PassageIndexWriter.indexExists(indexDir)) {
-        try (LuceneSearchBackend existing = LuceneSearchBackend.open(indexDir)) {
+        // only the manifest is read (from segments_N, which Lucene checksums on every open); the writer opened next
+        // refuses a damaged index, and verifying here would read the whole index once more before every append
+        try (LuceneSearchBackend existing = LuceneSearchBackend.open(indexDir, false)) {
           EmbeddingIdentity recorded = existing.manifest().embedding();
           if (recorded != null && recorded.modelSha256().equals(encoder.fingerprint())
               && request.matches(recorded, encoder)) {

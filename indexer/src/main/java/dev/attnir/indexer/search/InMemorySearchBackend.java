@@ -96,7 +96,8 @@ public final class InMemorySearchBackend implements SearchBackend {
         w.write(passages, null);
         w.commit();
       }
-      lexical = LuceneSearchBackend.open(dir, WHERE, null);
+      // written just now, in memory: there is no stored file whose bytes could have changed
+      lexical = LuceneSearchBackend.open(dir, WHERE, null, false);
     }
     return lexical;
   }

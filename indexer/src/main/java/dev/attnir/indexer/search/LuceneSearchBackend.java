@@ -7,7 +7,6 @@ import dev.attnir.indexer.analysis.Analyzers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,15 +17,13 @@ import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
-import org.apache.lucene.index.CorruptIndexException;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.FloatVectorValues;
-import org.apache.lucene.index.IndexFormatTooNewException;
-import org.apache.lucene.index.IndexFormatTooOldException;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
@@ -77,11 +74,22 @@ public final class LuceneSearchBackend implements SearchBackend {
   }
 
   /**
-   * Opens the last commit of the index at {@code path} for searching.
+   * Opens the last commit of the index at {@code path} for searching, verifying every file's checksum first.
    *
    * @throws IndexException when there is no index, it is corrupt, or it has no attnir manifest
    */
   public static LuceneSearchBackend open(Path path) {
+    return open(path, true);
+  }
+
+  /**
+   * Opens the last commit of the index at {@code path} for searching.
+   *
+   * @param verifyChecksums read every file of the commit once and check its checksum (see {@link IndexChecksums});
+   *     without it a damaged postings, stored-field or vector file may give wrong results instead of an error
+   * @throws IndexException when there is no index, it is corrupt, or it has no attnir manifest
+   */
+  public static LuceneSearchBackend open(Path path, boolean verifyChecksums) {
     if (!Files.isDirectory(path)) {
       throw new IndexException(IndexException.Reason.MISSING, "no index at " + path + " (directory does not exist)");
     }
@@ -91,7 +99,18 @@ public final class LuceneSearchBackend implements SearchBackend {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open index at " + path + ": " + e.getMessage(), e);
     }
-    return open(dir, "index at " + path, path);
+    return open(dir, "index at " + path, path, verifyChecksums);
+  }
+
+  /**
+   * Opens the last commit in any Lucene directory (closed with the backend), verifying every file's checksum first.
+   *
+   * @param where how messages name the index, e.g. "index at /path"
+   * @param stateDir where fitted pooling state is kept beside the index, or null when there is none
+   * @throws IndexException when there is no index, it is corrupt, or it has no attnir manifest
+   */
+  public static LuceneSearchBackend open(Directory dir, String where, Path stateDir) {
+    return open(dir, where, stateDir, true);
   }
 
   /**
@@ -99,33 +118,53 @@ public final class LuceneSearchBackend implements SearchBackend {
    *
    * @param where how messages name the index, e.g. "index at /path"
    * @param stateDir where fitted pooling state is kept beside the index, or null when there is none
+   * @param verifyChecksums read every file of the commit once and check its checksum (see {@link IndexChecksums})
    * @throws IndexException when there is no index, it is corrupt, or it has no attnir manifest
    */
-  public static LuceneSearchBackend open(Directory dir, String where, Path stateDir) {
+  public static LuceneSearchBackend open(Directory dir, String where, Path stateDir, boolean verifyChecksums) {
+    DirectoryReader reader = null;
     try {
       if (!DirectoryReader.indexExists(dir)) {
         throw new IndexException(IndexException.Reason.MISSING, "no " + where + " (no Lucene commit found)");
       }
-      DirectoryReader reader = DirectoryReader.open(dir);
+      reader = DirectoryReader.open(dir);
+      if (verifyChecksums) {
+        // the files the open reader holds, so a concurrent commit cannot swap them between check and use
+        IndexChecksums.verify(dir, reader.getIndexCommit());
+      }
       String json = reader.getIndexCommit().getUserData().get(IndexManifest.COMMIT_KEY);
       if (json == null) {
-        reader.close();
         throw new IndexException(IndexException.Reason.INCOMPATIBLE, where
             + " is a Lucene index without an attnir manifest");
       }
       return new LuceneSearchBackend(where, stateDir, dir, reader, IndexManifest.fromJson(json));
     } catch (IndexException e) {
-      close(dir);
+      close(reader, dir);
       throw e;
-    } catch (CorruptIndexException | IndexFormatTooOldException | IndexFormatTooNewException
-        | NoSuchFileException | java.io.EOFException e) {
-      close(dir);
-      throw new IndexException(IndexException.Reason.CORRUPT, where + " is corrupt or unreadable: "
-          + e.getMessage(), e);
-    } catch (IOException e) {
-      close(dir);
-      throw new UncheckedIOException("cannot open " + where + ": " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      // the last commit's own file list: a damaged file may have failed the reader before it had a commit
+      IndexException damaged = IndexCorruption.diagnose(where, e,
+          () -> IndexChecksums.verify(dir, SegmentInfos.readLatestCommit(dir).files(true)));
+      close(reader, dir);
+      if (damaged != null) {
+        throw damaged;
+      }
+      if (e instanceof IOException) {
+        throw new UncheckedIOException("cannot open " + where + ": " + e.getMessage(), (IOException) e);
+      }
+      throw (RuntimeException) e;
     }
+  }
+
+  private static void close(DirectoryReader reader, Directory dir) {
+    if (reader != null) {
+      try {
+        reader.close();
+      } catch (IOException ignored) {
+        // report the original failure
+      }
+    }
+    close(dir);
   }
 
   private static void close(Directory dir) {
@@ -210,8 +249,8 @@ public final class LuceneSearchBackend implements SearchBackend {
     try {
       TopDocs top = searcher.search(bagOfWords(tokens), k);
       return hits(searcher, top.scoreDocs, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (IOException | RuntimeException e) {
+      throw failure(e);
     }
   }
 
@@ -230,9 +269,25 @@ public final class LuceneSearchBackend implements SearchBackend {
       TopDocs top = searcher.search(new KnnFloatVectorQuery(IndexFields.VECTOR, query, candidates), candidates);
       ScoreDoc[] best = top.scoreDocs.length > k ? java.util.Arrays.copyOf(top.scoreDocs, k) : top.scoreDocs;
       return hits(searcher, best, true);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (IOException | RuntimeException e) {
+      throw failure(e);
     }
+  }
+
+  /**
+   * What a read failure during search becomes: damaged files (possible when opened without verification, or damaged
+   * since) give the same "corrupt or unreadable" error as on open, never a decoder's stack trace or a made-up failure.
+   */
+  private RuntimeException failure(Exception e) {
+    IndexException damaged = IndexCorruption.diagnose(where, e,
+        () -> IndexChecksums.verify(directory, reader.getIndexCommit()));
+    if (damaged != null) {
+      return damaged;
+    }
+    if (e instanceof IOException io) {
+      return new UncheckedIOException("cannot read " + where + ": " + e.getMessage(), io);
+    }
+    return (RuntimeException) e;
   }
 
   private void requireVectors(float[] query) {
@@ -323,15 +378,22 @@ public final class LuceneSearchBackend implements SearchBackend {
    */
   @Override
   public List<StoredPassage> passages(List<PassageRef> refs) {
+    int[] docs = new int[refs.size()];
     try {
-      int[] docs = new int[refs.size()];
       for (int i = 0; i < docs.length; i++) {
         docs[i] = luceneDoc(refs.get(i));
-        if (docs[i] < 0) {
-          throw new IllegalArgumentException(where + " has no passage " + refs.get(i).ordinal() + " of document "
-              + refs.get(i).docId());
-        }
       }
+    } catch (IOException | RuntimeException e) {
+      throw failure(e);
+    }
+    for (int i = 0; i < docs.length; i++) {
+      if (docs[i] < 0) {
+        // a caller's wrong reference, or a hit whose id was read from damaged doc values: only the checksums tell
+        throw failure(new IllegalArgumentException(where + " has no passage " + refs.get(i).ordinal()
+            + " of document " + refs.get(i).docId()));
+      }
+    }
+    try {
       Integer[] order = new Integer[docs.length];
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
@@ -346,8 +408,8 @@ public final class LuceneSearchBackend implements SearchBackend {
             d.getField(IndexFields.END).numericValue().intValue(), d.get(IndexFields.CONTENTS));
       }
       return java.util.Arrays.asList(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (IOException | RuntimeException e) {
+      throw failure(e);
     }
   }
 
