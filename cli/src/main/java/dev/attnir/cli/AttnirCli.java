@@ -31,6 +31,11 @@ public final class AttnirCli implements Runnable {
       PrintWriter err = cmd.getErr();
       if (e instanceof InputException || e instanceof IndexException || e instanceof IllegalArgumentException) {
         err.println("error: " + e.getMessage());
+        for (Throwable s : e.getSuppressed()) {
+          if (s instanceof CliNote) {
+            err.println(s.getMessage());
+          }
+        }
         err.flush();
         return EXIT_USAGE;
       }

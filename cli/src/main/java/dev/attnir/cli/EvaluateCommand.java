@@ -217,6 +217,7 @@ final class EvaluateCommand implements Callable<Integer> {
   private IndexManifest prepareIndex(BeirDataset ds, CorpusReader.InvalidPolicy policy, CorpusCheck corpus,
       Path indexDir, IndexConfig indexConfig, PrintWriter out, Map<String, Object> summary) {
     boolean existing = !overwrite && PassageIndexWriter.indexExists(indexDir);
+    boolean created = !Files.exists(indexDir);
     Indexer indexer;
     try {
       indexer = model.openIndexer(indexDir, indexConfig, () -> CorpusReader.stream(ds.corpus(), policy));
@@ -243,11 +244,8 @@ final class EvaluateCommand implements Callable<Integer> {
     Indexer.Report report;
     IndexManifest m;
     CorpusReader reader = new CorpusReader(ds.corpus(), policy);
-    try (indexer; reader; Progress progress = new Progress("Indexing", lines, "passages")) {
-      indexer.addAll(reader.stream(), lines, progress);
-      m = indexer.commit();
-      report = indexer.report();
-    }
+    m = IndexCommand.build(indexer, reader, lines, false, created);
+    report = indexer.report();
     IndexCommand.printSummary(out, report, m, reader);
     Map<String, Object> idx = new LinkedHashMap<>();
     idx.put("path", indexDir.toString());

@@ -5,11 +5,14 @@ import dev.attnir.indexer.IndexConfig;
 import dev.attnir.indexer.IndexManifest;
 import dev.attnir.indexer.Indexer;
 import dev.attnir.indexer.PassageSettings;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -76,17 +79,56 @@ final class IndexCommand implements Callable<Integer>, OptionChecks.Checked {
     CorpusReader.InvalidPolicy policy = invalid.policy();
     long lines = countLines(file);
     IndexConfig config = model.indexConfig(passages, overwrite, chunk, commitEvery);
+    boolean created = !Files.exists(index);
     Indexer indexer = model.openIndexer(index, config, () -> CorpusReader.stream(file, policy));
     CorpusReader reader = new CorpusReader(file, policy);
-    IndexManifest m;
-    Indexer.Report report;
-    try (indexer; reader; Progress progress = new Progress("Indexing", lines, "passages")) {
-      indexer.addAll(reader.stream(), lines, progress);
-      m = forceMerge ? indexer.forceMerge(1) : indexer.commit();
-      report = indexer.report();
-    }
-    printSummary(out, report, m, reader);
+    IndexManifest m = build(indexer, reader, lines, forceMerge, created);
+    printSummary(out, indexer.report(), m, reader);
     return 0;
+  }
+
+  /**
+   * Adds the corpus and commits. A build that fails (an invalid document, a model error) is rolled back rather than
+   * committed, so the index keeps exactly its last commit, and the user is told what that holds: the documents of
+   * earlier periodic commits ({@code --commit-every}) or of earlier runs, or nothing, in which case a directory this run
+   * created is removed instead of being left holding only a lock file.
+   */
+  static IndexManifest build(Indexer indexer, CorpusReader reader, long lines, boolean forceMerge,
+      boolean created) {
+    IndexManifest before = indexer.manifest();
+    try (reader; Progress progress = new Progress("Indexing", lines, "passages")) {
+      indexer.addAll(reader.stream(), lines, progress);
+      IndexManifest m = forceMerge ? indexer.forceMerge(1) : indexer.commit();
+      indexer.close();
+      return m;
+    } catch (RuntimeException e) {
+      IndexManifest last = indexer.manifest();
+      long read = indexer.report().documents();
+      indexer.rollback();
+      Path dir = indexer.path();
+      boolean committed = last != before; // a periodic commit (--commit-every) of this run
+      if (created && !committed) {
+        deleteQuietly(dir);
+        CliNote.attach(e, String.format(Locale.ROOT, "The build failed after %,d documents; nothing was committed and "
+            + "%s was removed.", read, dir));
+      } else if (indexer.config().overwrite() && !committed) {
+        CliNote.attach(e, String.format(Locale.ROOT, "The rebuild failed after %,d documents read and was discarded; "
+            + "the index at %s is as it was.", read, dir));
+      } else {
+        CliNote.attach(e, String.format(Locale.ROOT, "The build failed after %,d documents read; the index at %s "
+            + "keeps its last commit: %,d documents (a rerun adds the rest; documents already in the index are "
+            + "replaced).", read, dir, last == null ? 0 : last.documents()));
+      }
+      throw e;
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException ignored) {
+      // best effort: the directory held no committed index
+    }
   }
 
   /**
