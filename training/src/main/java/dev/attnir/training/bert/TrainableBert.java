@@ -29,6 +29,7 @@ public final class TrainableBert implements AutoCloseable {
   private final BertWeights weights;
   private final NDManager manager;
   private final Map<String, NDArray> params = new LinkedHashMap<>();
+  private double[] verified;
 
   private TrainableBert(BertWeights weights) {
     this.weights = weights;
@@ -61,7 +62,7 @@ public final class TrainableBert implements AutoCloseable {
     }
     TrainableBert model = of(BertWeights.read(onnx));
     try {
-      BertVerification.verify(model, spec);
+      model.verified = BertVerification.verify(model, spec);
     } catch (RuntimeException e) {
       model.close();
       throw e;
@@ -72,6 +73,14 @@ public final class TrainableBert implements AutoCloseable {
   /** The weights the model was created from (values as loaded, not as trained: see {@link #values()}). */
   public BertWeights weights() {
     return weights;
+  }
+
+  /**
+   * Max absolute difference to ONNX Runtime per hidden state (index 0 = embeddings) measured by {@link #load}, or
+   * null for a model made by {@link #of}.
+   */
+  public double[] verifiedDifferences() {
+    return verified == null ? null : verified.clone();
   }
 
   public int numLayers() {
