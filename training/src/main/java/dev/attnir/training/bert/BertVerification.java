@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * Checks a {@link TrainableBert} against ONNX Runtime running the model's own graph: every hidden state (embedding
  * output and each layer's output, as {@link OnnxEncoder} exposes them) must agree to {@link #TOLERANCE} max absolute
- * difference on the real (non-padded) positions of a padded batch of texts of different lengths. Padded positions are
+ * difference on the real (non-padded) positions of a padded batch of texts of different lengths and one
+ * query-passage pair (token type ids 0 and 1). Padded positions are
  * not compared: their values depend on how each side treats the mask and no consumer reads them.
  *
  * <p>This is also an independent check of the encoders module's exposed-tensor layer mapping: a hidden state exposed
@@ -32,6 +33,10 @@ public final class BertVerification {
       "what is the capital of France?",
       "a");
 
+  /** A query-passage pair, so the second segment's token type embedding (type id 1) is checked too. */
+  public static final List<String> PAIR = List.of("what causes scurvy?",
+      "Scurvy is a disease resulting from a lack of vitamin C.");
+
   private BertVerification() {}
 
   /**
@@ -41,7 +46,9 @@ public final class BertVerification {
    */
   public static double[] verify(TrainableBert model, ModelSpec spec) {
     try (OnnxEncoder encoder = OnnxEncoder.load(spec, EncoderOptions.defaults())) {
-      double[] diffs = differences(model, encoder, TEXTS);
+      List<TokenizedText> tokens = new java.util.ArrayList<>(encoder.tokenizer().encodeAll(TEXTS));
+      tokens.add(encoder.tokenizer().encodePair(PAIR.get(0), PAIR.get(1)));
+      double[] diffs = differences(model, encoder, tokens);
       for (int l = 0; l < diffs.length; l++) {
         if (!(diffs[l] <= TOLERANCE)) {
           throw new IllegalStateException("the DJL forward pass of " + spec.name() + " differs from ONNX Runtime at "
@@ -53,15 +60,17 @@ public final class BertVerification {
     }
   }
 
-  /** Max absolute difference per hidden state ({@code numLayers + 1} values) between the model and {@code encoder}. */
-  public static double[] differences(TrainableBert model, OnnxEncoder encoder, List<String> texts) {
+  /**
+   * Max absolute difference per hidden state ({@code numLayers + 1} values) between the model and {@code encoder} on
+   * one padded batch of {@code tokens}.
+   */
+  public static double[] differences(TrainableBert model, OnnxEncoder encoder, List<TokenizedText> tokens) {
     int layers = model.numLayers();
     if (encoder.numLayers() != layers) {
       throw new IllegalStateException("ONNX Runtime sees " + encoder.numLayers() + " layers, the weights "
           + layers);
     }
-    List<TokenizedText> tokens = encoder.tokenizer().encodeAll(texts);
-    int[] rows = new int[texts.size()];
+    int[] rows = new int[tokens.size()];
     for (int i = 0; i < rows.length; i++) {
       rows[i] = i;
     }

@@ -17,8 +17,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 class TrainableBertTest {
 
   @Test
-  void miniLmHiddenStatesEqualOnnxRuntimeAtLoad() {
+  void miniLmHiddenStatesEqualOnnxRuntimeAtLoad() throws Exception {
     hiddenStatesEqualOnnxRuntimeAtLoad("all-MiniLM-L6-v2", 6, 12);
+    // the verification batch's pair row exercises the second token type
+    try (var tok = dev.attnir.encoders.TextTokenizer.fromJson(
+        ModelRegistry.resolve("all-MiniLM-L6-v2").source().readTokenizerJson(), 512)) {
+      long[] types = tok.encodePair(BertVerification.PAIR.get(0), BertVerification.PAIR.get(1)).typeIds();
+      assertTrue(Arrays.stream(types).anyMatch(t -> t == 1), Arrays.toString(types));
+    }
   }
 
   /**
