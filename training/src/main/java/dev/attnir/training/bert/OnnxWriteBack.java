@@ -97,29 +97,41 @@ public final class OnnxWriteBack {
     }
     long[] shape = {batch.size(), batch.seqLen()};
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession s = env.createSession(onnx, new OrtSession.SessionOptions());
-        OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.inputIds()), shape);
-        OnnxTensor mask = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.attentionMask()), shape);
-        OnnxTensor types = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.typeIds()), shape);
-        OrtSession.Result out = s.run(Map.of("input_ids", ids, "attention_mask", mask, "token_type_ids", types),
-            java.util.Set.of("last_hidden_state"))) {
-      FloatBuffer y = ((OnnxTensor) out.get("last_hidden_state").orElseThrow()).getFloatBuffer();
-      int d = model.weights().hiddenSize();
-      double max = 0;
-      for (int b = 0; b < batch.size(); b++) {
-        for (int t = 0; t < batch.lengths()[b]; t++) {
-          int o = (b * batch.seqLen() + t) * d;
-          for (int k = 0; k < d; k++) {
-            double diff = Math.abs(djl[o + k] - y.get(o + k));
-            if (!(diff <= max)) {
-              max = diff;
-            }
+    Map<String, OnnxTensor> inputs = new HashMap<>();
+    try (OrtSession s = env.createSession(onnx, new OrtSession.SessionOptions())) {
+      for (String name : s.getInputNames()) {
+        long[] values = switch (name) {
+          case "input_ids" -> batch.inputIds();
+          case "attention_mask" -> batch.attentionMask();
+          case "token_type_ids" -> batch.typeIds();
+          default -> throw new IllegalStateException("the graph has an input " + name + " this check cannot feed");
+        };
+        inputs.put(name, OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape));
+      }
+      try (OrtSession.Result out = s.run(inputs, java.util.Set.of("last_hidden_state"))) {
+        return maxDifference(djl, ((OnnxTensor) out.get("last_hidden_state").orElseThrow()).getFloatBuffer(),
+            batch, model.weights().hiddenSize());
+      }
+    } catch (OrtException e) {
+      throw new IllegalStateException("the written graph does not run in ONNX Runtime: " + e.getMessage(), e);
+    } finally {
+      inputs.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  private static double maxDifference(float[] djl, FloatBuffer y, Batch batch, int d) {
+    double max = 0;
+    for (int b = 0; b < batch.size(); b++) {
+      for (int t = 0; t < batch.lengths()[b]; t++) {
+        int o = (b * batch.seqLen() + t) * d;
+        for (int k = 0; k < d; k++) {
+          double diff = Math.abs(djl[o + k] - y.get(o + k));
+          if (!(diff <= max)) {
+            max = diff; // NaN propagates
           }
         }
       }
-      return max;
-    } catch (OrtException e) {
-      throw new IllegalStateException("the written graph does not run in ONNX Runtime: " + e.getMessage(), e);
     }
+    return max;
   }
 }

@@ -48,6 +48,11 @@ class BertFineTuneTest {
       Batch batch = Batch.of(new int[] {0, 1, 2}, tokens);
       String probe = "encoder.layer.3.attention.self.query.weight";
       float[] before = m.parameters().get(probe).toFloatArray();
+      // the gradient also reaches the embedding tables through the gather: the row of a token in the batch
+      int token = (int) batch.inputIds()[1];
+      String table = "embeddings.word_embeddings.weight";
+      float[] rowBefore = m.parameters().get(table).get(token).toFloatArray();
+      float[] unusedBefore = m.parameters().get(table).get(0).toFloatArray(); // [PAD] is in no real position
       Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).build();
       double loss0;
       try (NDManager scope = m.manager().newSubManager()) {
@@ -74,6 +79,9 @@ class BertFineTuneTest {
       }
       System.out.println("SGD step: loss " + loss0 + " -> " + loss1 + "; max change of " + probe + " " + change);
       assertTrue(change > 0, "the parameter did not change");
+      assertTrue(!java.util.Arrays.equals(rowBefore, m.parameters().get(table).get(token).toFloatArray()),
+          "the embedding row of token " + token + " did not change");
+      org.junit.jupiter.api.Assertions.assertArrayEquals(unusedBefore, m.parameters().get(table).get(0).toFloatArray());
       assertTrue(loss1 < loss0, "loss did not decrease: " + loss0 + " -> " + loss1);
 
       byte[] trained = OnnxWriteBack.writeVerified(original, m, batch);
@@ -99,6 +107,19 @@ class BertFineTuneTest {
         assertEquals(a.getNodeList(), b.getNodeList());
         assertEquals(a.getInitializerCount(), b.getInitializerCount());
       }
+      // a graph that is not the one the model was read from is refused
+      String missing = m.weights().tensor("encoder.layer.4.output.dense.weight").initializer();
+      var g = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(original).getGraph().toBuilder();
+      for (int i = 0; i < g.getInitializerCount(); i++) {
+        if (g.getInitializer(i).getName().equals(missing)) {
+          g.removeInitializer(i);
+          break;
+        }
+      }
+      byte[] other = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(original).toBuilder().setGraph(g).build().toByteArray();
+      IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+          () -> OnnxWriteBack.write(other, m));
+      assertTrue(e.getMessage().contains("not the graph the model was read from"), e.getMessage());
     }
   }
 }
