@@ -72,7 +72,8 @@ record CandidateLists(Path file, Map<String, String> queries, Map<String, List<C
           }
           if (rank.asInt() != cs.size() + 1) {
             throw new InputException(file, lineNo, "query " + qid + ", document " + docId + " has rank "
-                + rank.asInt() + " at position " + (cs.size() + 1) + "; candidates must be listed by rank 1, 2, 3, ...");
+                + rank.asInt() + " at position " + (cs.size() + 1)
+                + "; candidates must be listed by rank 1, 2, 3, ...");
           }
           if (!seen.add(docId)) {
             throw new InputException(file, lineNo, "query " + qid + ": document " + docId + " is listed twice");

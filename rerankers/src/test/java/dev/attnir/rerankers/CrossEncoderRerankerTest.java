@@ -252,7 +252,8 @@ class CrossEncoderRerankerTest {
     assertEquals(Math.log(Math.exp(2.0) / (Math.exp(1.0) + Math.exp(2.0))),
         CrossEncoderReranker.score(new float[] {1f, 2f}), 1e-12);
     // softmax in float would round to 1.0 here; the log keeps the two apart
-    assertTrue(CrossEncoderReranker.score(new float[] {-20f, 20f}) > CrossEncoderReranker.score(new float[] {-19f, 20f}));
+    assertTrue(CrossEncoderReranker.score(new float[] {-20f, 20f})
+        > CrossEncoderReranker.score(new float[] {-19f, 20f}));
     assertArrayEquals(new double[] {3.5}, new double[] {CrossEncoderReranker.score(new float[] {3.5f})}, 0.0);
   }
 }
