@@ -162,7 +162,7 @@ class CrossEncoderRerankerTest {
   void scoresDoNotDependOnCandidateOrder() throws Exception {
     // enough candidates of varied length that a 96-token budget cuts them into many batches
     List<String> texts = new ArrayList<>();
-    for (int i = 0; i < 24; i++) {
+    for (int i = 0; i < 16; i++) {
       texts.add(PASSAGES.get(i % PASSAGES.size()) + " ".repeat(1) + "extra words ".repeat(i % 5));
     }
     List<Candidate> cands = candidates(texts);
