@@ -44,9 +44,20 @@ final class EvaluateCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--beir", required = true, paramLabel = "DIR",
-      description = "BEIR dataset directory (corpus.jsonl, queries.jsonl, qrels/<split>.tsv).")
+  @Option(names = "--beir", paramLabel = "DIR",
+      description = "BEIR dataset directory (corpus.jsonl, queries.jsonl, qrels/<split>.tsv). Required unless "
+          + "--candidates is given.")
   Path beir;
+
+  @Option(names = "--candidates", paramLabel = "FILE",
+      description = "Evaluate a fixed first stage instead of a BEIR directory: JSONL, one line per query "
+          + "{\"qid\",\"query\",\"candidates\":[{\"docid\",\"rank\",\"score\",\"text\"}]} (the TREC DL "
+          + "reranking lists). The lists are scored as given, and reranked with --rerank. Needs --qrels.")
+  Path candidates;
+
+  @Option(names = "--qrels", paramLabel = "FILE",
+      description = "Judgments for --candidates: TREC qrels (qid iter docno grade; graded gains) or BEIR TSV.")
+  Path qrelsFile;
 
   @Option(names = "--split", defaultValue = "test", description = "Qrels split. Default: ${DEFAULT-VALUE}.")
   String split;
@@ -103,6 +114,13 @@ final class EvaluateCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     if (k < 1) {
       throw new IllegalArgumentException("-k/--hits must be at least 1 (documents retrieved per query), got " + k);
+    }
+    if (candidates != null || qrelsFile != null) {
+      return evaluateCandidates(out);
+    }
+    if (beir == null) {
+      throw new IllegalArgumentException("evaluate needs --beir DIR (a BEIR dataset) or --candidates FILE with "
+          + "--qrels FILE (a fixed first stage)");
     }
     BeirDataset ds = BeirDataset.open(beir, split);
     List<Metric> ms = metrics == null ? Metrics.defaults() : Metrics.parseList(metrics);
@@ -200,6 +218,93 @@ final class EvaluateCommand implements Callable<Integer> {
       summary.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
           "java", System.getProperty("java.vm.name") + " " + Runtime.version()));
       // summary.json last: it describes the runs, so it is published after them
+      JSON.writeValue(staged.stage("summary.json").toFile(), summary);
+      staged.publish();
+    }
+    out.println("Wrote runs and metrics to " + outDir);
+    out.flush();
+    return 0;
+  }
+
+  /**
+   * {@code --candidates FILE --qrels FILE}: scores a fixed first stage as given ({@link CandidateLists}) and, with
+   * {@code --rerank}, the same lists with their top {@code --rerank-depth} reranked; writes runs, per-query metrics and
+   * a summary like a BEIR evaluation. No index is built: the candidates carry their text.
+   */
+  private Integer evaluateCandidates(PrintWriter out) throws IOException {
+    if (beir != null) {
+      throw new IllegalArgumentException("--beir and --candidates are alternatives: give one");
+    }
+    if (candidates == null || qrelsFile == null) {
+      throw new IllegalArgumentException(candidates == null ? "--qrels is for --candidates; give --candidates FILE "
+          + "(or --beir DIR, whose qrels are in the directory)" : "--candidates " + candidates + " needs --qrels FILE");
+    }
+    CandidateLists lists = CandidateLists.read(candidates);
+    dev.attnir.eval.data.Qrels qrels = dev.attnir.eval.data.Qrels.read(qrelsFile);
+    List<Metric> ms = metrics == null ? Metrics.defaults() : Metrics.parseList(metrics);
+    Evaluator.Averaging avg = averaging.value();
+    String stem = candidates.getFileName().toString().replaceFirst("\\.jsonl$", "");
+    Path outDir = output != null ? output : Path.of("runs", stem);
+    Files.createDirectories(outDir);
+    out.println("Candidates " + candidates + ": " + lists.queries().size() + " queries, "
+        + lists.candidates().values().stream().mapToInt(List::size).sum() + " candidates; qrels " + qrelsFile + ": "
+        + qrels.queries().size() + " judged queries, " + qrels.size() + " judgments");
+    out.flush();
+    Map<String, Map<String, Ranking>> runs = new LinkedHashMap<>();
+    runs.put(stem, CandidateReranking.firstStage(lists, k));
+    dev.attnir.core.Reranker reranker = retrieval.rerank.create();
+    String rerankLabel = null;
+    if (reranker != null) {
+      rerankLabel = stem + "+" + retrieval.rerank.spec.replaceAll("[^A-Za-z0-9_.=-]+", "_");
+      try (Progress progress = new Progress("Reranking " + stem, lists.queries().size(), "queries")) {
+        runs.put(rerankLabel, CandidateReranking.reranked(lists, reranker, retrieval.rerank.depth, k, progress));
+      } finally {
+        if (reranker instanceof AutoCloseable c) {
+          try {
+            c.close();
+          } catch (Exception e) {
+            throw new IllegalStateException("closing reranker " + reranker.name() + ": " + e.getMessage(), e);
+          }
+        }
+      }
+    }
+    Map<String, EvaluationResult> results = new LinkedHashMap<>();
+    Map<String, Object> summaries = new LinkedHashMap<>();
+    try (StagedResults staged = new StagedResults(outDir)) {
+      for (Map.Entry<String, Map<String, Ranking>> e : runs.entrySet()) {
+        String label = e.getKey();
+        TrecRun run = TrecRun.fromRankings(e.getValue());
+        String runName = "run." + label + ".trec";
+        run.write(staged.stage(runName), label);
+        EvaluationResult result = Evaluator.evaluate(run, qrels, ms, avg);
+        results.put(label, result);
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("run", staged.destination(runName).toString());
+        s.put("reranker", label.equals(stem) ? null : retrieval.rerank.spec);
+        s.put("rerankDepth", label.equals(stem) ? null : retrieval.rerank.depth);
+        s.put("means", result.means());
+        Map<String, Map<String, Double>> perQuery = new LinkedHashMap<>();
+        for (String q : result.queries()) {
+          Map<String, Double> v = new LinkedHashMap<>();
+          for (Metric m : result.metrics()) {
+            v.put(m.name(), result.value(m.name(), q));
+          }
+          perQuery.put(q, v);
+        }
+        Map<String, Object> perQueryJson = new LinkedHashMap<>(s);
+        perQueryJson.put("perQuery", perQuery);
+        JSON.writeValue(staged.stage("metrics." + label + ".json").toFile(), perQueryJson);
+        summaries.put(label, s);
+      }
+      printTable(out, ms, results);
+      Map<String, Object> comparisons = compare(out, ms, results);
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("candidates", candidates.toString());
+      summary.put("qrels", qrelsFile.toString());
+      summary.put("averaging", avg.name());
+      summary.put("k", k);
+      summary.put("runs", summaries);
+      summary.put("comparisons", comparisons);
       JSON.writeValue(staged.stage("summary.json").toFile(), summary);
       staged.publish();
     }

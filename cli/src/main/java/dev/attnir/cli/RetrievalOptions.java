@@ -1,5 +1,6 @@
 package dev.attnir.cli;
 
+import dev.attnir.core.Reranker;
 import dev.attnir.indexer.retrieve.RetrievalConfig;
 import dev.attnir.indexer.search.Bm25Params;
 import dev.attnir.indexer.search.VectorSearch;
@@ -62,7 +63,17 @@ final class RetrievalOptions implements OptionChecks.Checked {
 
   /** Whether a reranker was asked for (it is created, and an unknown name refused, here). */
   boolean reranks() {
-    return rerank.create() != null;
+    Reranker probe = rerank.create();
+    // the retriever makes its own from the spec; a model-backed probe (a cross-encoder) would hold its ONNX session
+    if (probe instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("--rerank " + rerank.spec + ": closing the checked reranker failed: "
+            + e.getMessage(), e);
+      }
+    }
+    return probe != null;
   }
 
   /** {@code firstStage} followed by the reranker of {@code --rerank}. */
