@@ -116,6 +116,7 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("-k/--hits must be at least 1 (documents retrieved per query), got " + k);
     }
     if (candidates != null || qrelsFile != null) {
+      refuseIndexOptionsWithCandidates();
       return evaluateCandidates(out);
     }
     if (beir == null) {
@@ -224,6 +225,27 @@ final class EvaluateCommand implements Callable<Integer> {
     out.println("Wrote runs and metrics to " + outDir);
     out.flush();
     return 0;
+  }
+
+  /**
+   * A fixed first stage builds no index and runs no retriever, so options that configure those would be silently
+   * ignored: they are refused, named.
+   */
+  private void refuseIndexOptionsWithCandidates() {
+    List<String> ignored = new ArrayList<>();
+    for (picocli.CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+      String name = o.longestName();
+      boolean applies = List.of("--candidates", "--qrels", "--output", "--metrics", "--averaging", "--permutations",
+          "--seed", "--rerank", "--rerank-depth", "--hits", "-k", "--beir").contains(name);
+      if (!applies && !ignored.contains(name)) {
+        ignored.add(name);
+      }
+    }
+    if (!ignored.isEmpty()) {
+      throw new IllegalArgumentException("with --candidates the first stage is the file's lists, so no index is built "
+          + "and no retriever runs; " + String.join(", ", ignored) + (ignored.size() == 1 ? " does" : " do")
+          + " not apply");
+    }
   }
 
   /**

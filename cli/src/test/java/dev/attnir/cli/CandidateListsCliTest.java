@@ -88,5 +88,10 @@ class CandidateListsCliTest {
     Cli bad = Cli.run("evaluate", "--candidates", badRank.toString(), "--qrels", qrels.toString(), "--output",
         tmp.resolve("o").toString());
     assertTrue(bad.err().contains("bad.jsonl") && bad.err().contains("has rank 2 at position 1"), bad.err());
+    Cli ignored = Cli.run("evaluate", "--candidates", file.toString(), "--qrels", qrels.toString(), "--model",
+        "e5-small-v2", "--retriever", "dense", "--output", tmp.resolve("o2").toString());
+    assertEquals(AttnirCli.EXIT_USAGE, ignored.code(), ignored.out() + ignored.err());
+    assertTrue(ignored.err().contains("--model, --retriever do not apply"), "options that would be silently "
+        + "ignored are named: " + ignored.err());
   }
 }
