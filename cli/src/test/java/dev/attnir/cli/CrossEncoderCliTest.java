@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnir.core.Candidate;
 import dev.attnir.core.Rerankers;
+import dev.attnir.encoders.CrossEncoderFixture;
 import dev.attnir.eval.data.Qrels;
 import dev.attnir.eval.data.TrecRun;
 import dev.attnir.eval.metrics.EvaluationResult;

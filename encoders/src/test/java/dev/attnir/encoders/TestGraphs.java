@@ -12,7 +12,7 @@ import java.util.function.UnaryOperator;
  * ONNX protobuf builders: a cross-encoder head, a language-model-like head fed with {@code position_ids}, inputs the
  * encoder cannot feed, renamed nodes and a task-model prefix.
  */
-final class TestGraphs {
+public final class TestGraphs {
 
   private TestGraphs() {}
 
@@ -66,14 +66,23 @@ final class TestGraphs {
    * Gemm), replacing the graph's outputs.
    */
   static OnnxMl.ModelProto crossEncoder(OnnxMl.ModelProto base, float[] w, float bias) {
+    return crossEncoder(base, w, new float[] {bias});
+  }
+
+  /**
+   * A cross-encoder with {@code n = bias.length} logits: {@code logits [batch, n] = last_hidden_state[:, 0, :] · W +
+   * bias}, {@code W} of shape {@code [hidden, n]} row-major.
+   */
+  public static OnnxMl.ModelProto crossEncoder(OnnxMl.ModelProto base, float[] w, float[] bias) {
+    int n = bias.length;
     OnnxMl.GraphProto.Builder g = base.getGraph().toBuilder();
     g.addInitializer(longs("ce/zero", new long[] {0}));
-    g.addInitializer(floats("ce/W", w, w.length, 1));
-    g.addInitializer(floats("ce/B", new float[] {bias}, 1));
+    g.addInitializer(floats("ce/W", w, w.length / n, n));
+    g.addInitializer(floats("ce/B", bias, n));
     g.addNode(node("Gather", "ce/Cls", List.of("last_hidden_state", "ce/zero"), "ce/cls")
         .addAttribute(intAttribute("axis", 1)));
     g.addNode(node("Gemm", "ce/Head", List.of("ce/cls", "ce/W", "ce/B"), "logits"));
-    g.clearOutput().addOutput(tensor("logits", FLOAT, "batch_size", 1));
+    g.clearOutput().addOutput(tensor("logits", FLOAT, "batch_size", n));
     return base.toBuilder().setGraph(g).build();
   }
 

@@ -17,6 +17,7 @@ import dev.attnir.core.Ranking;
 import dev.attnir.core.Reranker;
 import dev.attnir.core.Rerankers;
 import dev.attnir.core.ScoredDoc;
+import dev.attnir.encoders.CrossEncoderFixture;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
