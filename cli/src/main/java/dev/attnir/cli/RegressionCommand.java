@@ -72,7 +72,7 @@ final class RegressionCommand implements Callable<Integer> {
         failures.forEach(f -> out.println("FAIL " + s.name() + ": " + f));
       }
       s.expected().forEach((r, ms) -> ms.forEach((m, e) -> out.printf(Locale.ROOT,
-          "  %-8s %-8s measured %.4f, published %.4f +- %.4f%n", r, m,
+          "  %-8s %-8s measured %.4f, published %.4f +- %.5f%n", r, m,
           measured.getOrDefault(r, Map.of()).getOrDefault(m, Double.NaN), e.value(), e.tolerance())));
     }
     out.flush();
