@@ -1,5 +1,6 @@
 package dev.attnir.training.bert;
 
+import dev.attnir.encoders.bert.BertWeights;
 import ai.djl.ndarray.NDManager;
 import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;

@@ -1,5 +1,6 @@
 package dev.attnir.training.bert;
 
+import dev.attnir.encoders.bert.BertWeights;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

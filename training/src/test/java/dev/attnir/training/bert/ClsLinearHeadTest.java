@@ -1,5 +1,6 @@
 package dev.attnir.training.bert;
 
+import dev.attnir.encoders.bert.BertWeights;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

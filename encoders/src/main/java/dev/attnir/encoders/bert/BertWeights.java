@@ -1,4 +1,4 @@
-package dev.attnir.training.bert;
+package dev.attnir.encoders.bert;
 
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.InvalidProtocolBufferException;
