@@ -1,5 +1,6 @@
 package dev.attnir.cli;
 
+import dev.attnir.eval.data.CandidateLists;
 import dev.attnir.core.Candidate;
 import dev.attnir.core.ProgressListener;
 import dev.attnir.core.Ranking;

@@ -1,5 +1,6 @@
 package dev.attnir.cli;
 
+import dev.attnir.eval.data.CandidateLists;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.attnir.core.Ranking;

@@ -66,6 +66,11 @@ final class Progress implements ProgressListener, AutoCloseable {
     bar.maxHint(partStart + total);
   }
 
+  /** Text shown after the bar (e.g. the current loss). */
+  void message(String text) {
+    bar.setExtraMessage(text);
+  }
+
   /** The bar's current maximum (for tests). */
   long max() {
     return bar.getMax();

@@ -1,5 +1,6 @@
 package dev.attnir.cli;
 
+import dev.attnir.eval.data.CandidateLists;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -22,7 +22,7 @@ import java.util.Map;
  * post-LayerNorm (Devlin et al. 2019; HuggingFace {@code BertModel}). LayerNorm epsilon and the mask value come from
  * the graph ({@link BertWeights}).
  *
- * <p>Every parameter requires gradients, so a DJL {@code GradientCollector} fine-tunes the whole encoder.
+ * <p>Every parameter not frozen ({@link #of(BertWeights, java.util.Set)}) requires gradients, so a DJL {@code GradientCollector} fine-tunes the whole encoder.
  * {@link #load(ModelSpec)} refuses a model whose hidden states differ from ONNX Runtime's ({@link BertVerification}).
  */
 public final class TrainableBert implements AutoCloseable {
@@ -32,19 +32,43 @@ public final class TrainableBert implements AutoCloseable {
   private final Map<String, NDArray> params = new LinkedHashMap<>();
   private double[] verified;
 
-  private TrainableBert(BertWeights weights) {
+  private final java.util.Set<String> frozen;
+
+  private TrainableBert(BertWeights weights, java.util.Set<String> frozen) {
     this.weights = weights;
+    this.frozen = java.util.Set.copyOf(frozen);
+    for (String f : this.frozen) {
+      if (!weights.tensors().containsKey(f)) {
+        throw new IllegalArgumentException("cannot freeze " + f + ": no such tensor (known: "
+            + weights.tensors().keySet() + ")");
+      }
+    }
     this.manager = NDManager.newBaseManager();
     for (var e : weights.tensors().entrySet()) {
       NDArray a = manager.create(e.getValue().values(), new Shape(e.getValue().shape()));
-      a.setRequiresGradient(true);
+      if (!this.frozen.contains(e.getKey())) {
+        a.setRequiresGradient(true);
+      }
       params.put(e.getKey(), a);
     }
   }
 
   /** A model with the given weights, not verified against ONNX Runtime. */
   public static TrainableBert of(BertWeights weights) {
-    return new TrainableBert(weights);
+    return new TrainableBert(weights, java.util.Set.of());
+  }
+
+  /**
+   * A model with the given weights whose {@code frozen} tensors (by name) take no gradient, not verified against ONNX
+   * Runtime.
+   */
+  public static TrainableBert of(BertWeights weights, java.util.Set<String> frozen) {
+    return new TrainableBert(weights, frozen);
+  }
+
+  /** Names of the tensors that take no gradient. */
+  public java.util.Set<String> frozen() {
+    return frozen;
   }
 
   /**
@@ -55,13 +79,18 @@ public final class TrainableBert implements AutoCloseable {
    * @throws IllegalArgumentException when the graph is not a recognised BERT export
    */
   public static TrainableBert load(ModelSpec spec) {
+    return load(spec, java.util.Set.of());
+  }
+
+  /** {@link #load(ModelSpec)} with {@code frozen} tensors taking no gradient. */
+  public static TrainableBert load(ModelSpec spec, java.util.Set<String> frozen) {
     byte[] onnx;
     try {
       onnx = spec.source().readOnnx();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the ONNX graph of " + spec.name(), e);
     }
-    TrainableBert model = of(BertWeights.read(onnx));
+    TrainableBert model = of(BertWeights.read(onnx), frozen);
     try {
       model.verified = BertVerification.verify(model, spec);
     } catch (RuntimeException e) {
@@ -142,7 +171,11 @@ public final class TrainableBert implements AutoCloseable {
       maskAdd[i] = (1f - batch.attentionMask()[i]) * weights.maskValue();
     }
     NDArray mask = scope.create(maskAdd, new Shape(b, 1, 1, s));
+    // Scalars as arrays of the scope: DJL's Number overloads wrap a buffer that may be freed before backward runs.
     NDArray scale = scope.create((float) Math.sqrt(dh));
+    NDArray sqrt2 = scope.create((float) Math.sqrt(2));
+    NDArray one = scope.create(1f);
+    NDArray half = scope.create(0.5f);
     List<NDArray> hidden = new ArrayList<>();
     hidden.add(x);
     for (int l = 0; l < weights.numLayers(); l++) {
@@ -155,7 +188,7 @@ public final class TrainableBert implements AutoCloseable {
       NDArray a = layerNorm(dense(ctx, w, p + "attention.output.dense").add(x), w, p + "attention.output.LayerNorm");
       NDArray inter = dense(a, w, p + "intermediate.dense");
       // erf-GELU in the export's order: x * (1 + erf(x / sqrt2)) * 0.5
-      NDArray gelu = inter.mul(inter.div((float) Math.sqrt(2)).erf().add(1f)).mul(0.5f);
+      NDArray gelu = inter.mul(inter.div(sqrt2).erf().add(one)).mul(half);
       x = layerNorm(dense(gelu, w, p + "output.dense").add(a), w, p + "output.LayerNorm");
       hidden.add(x);
     }

@@ -1,9 +1,8 @@
-package dev.attnir.cli;
+package dev.attnir.eval.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnir.core.Candidate;
-import dev.attnir.eval.data.InputException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,13 +20,14 @@ import java.util.Set;
  * A fixed first stage read from a file: per query its text and its candidates with their text, one JSON object per
  * line, {@code {"qid", "query", "candidates": [{"docid", "rank", "score", "text"}, ...]}} (the layout of the TREC DL
  * reranking lists in ../shared/data/trec-dl, which RankGPT and rank_llm distribute). Candidates are kept in file order,
- * which must be their ranks 1, 2, 3, ...: the list as given is the first stage.
+ * which must be their ranks 1, 2, 3, ...: the list as given is the first stage. {@code score} may be absent (the MS
+ * MARCO dev sample has only ranks); the candidate's score is then {@code -rank}, which keeps the given order.
  *
  * @param file where the lists were read from
  * @param queries query text by query id, in file order
  * @param candidates each query's candidates, best first
  */
-record CandidateLists(Path file, Map<String, String> queries, Map<String, List<Candidate>> candidates) {
+public record CandidateLists(Path file, Map<String, String> queries, Map<String, List<Candidate>> candidates) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,7 +37,7 @@ record CandidateLists(Path file, Map<String, String> queries, Map<String, List<C
    * @throws InputException naming the file and line for invalid JSON, a missing field, ranks out of order, a document
    *     listed twice for a query or a query listed twice
    */
-  static CandidateLists read(Path file) {
+  public static CandidateLists read(Path file) {
     Map<String, String> queries = new LinkedHashMap<>();
     Map<String, List<Candidate>> candidates = new LinkedHashMap<>();
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -66,9 +66,9 @@ record CandidateLists(Path file, Map<String, String> queries, Map<String, List<C
           String passage = text(c, "text", file, lineNo);
           JsonNode rank = c.get("rank");
           JsonNode score = c.get("score");
-          if (rank == null || !rank.canConvertToInt() || score == null || !score.isNumber()) {
+          if (rank == null || !rank.canConvertToInt() || (score != null && !score.isNumber())) {
             throw new InputException(file, lineNo, "query " + qid + ", document " + docId
-                + ": \"rank\" (an integer) and \"score\" (a number) are required");
+                + ": \"rank\" must be an integer and \"score\", when given, a number");
           }
           if (rank.asInt() != cs.size() + 1) {
             throw new InputException(file, lineNo, "query " + qid + ", document " + docId + " has rank "
@@ -78,7 +78,8 @@ record CandidateLists(Path file, Map<String, String> queries, Map<String, List<C
           if (!seen.add(docId)) {
             throw new InputException(file, lineNo, "query " + qid + ": document " + docId + " is listed twice");
           }
-          cs.add(new Candidate(docId, rank.asInt(), score.asDouble(), 0, 0, passage.length(), passage));
+          cs.add(new Candidate(docId, rank.asInt(), score == null ? -rank.asInt() : score.asDouble(), 0, 0,
+              passage.length(), passage));
         }
         if (queries.put(qid, query) != null) {
           throw new InputException(file, lineNo, "query " + qid + " is listed twice");
