@@ -75,9 +75,16 @@ public final class TrainedGraph {
           + h.baseModel() + " with ONNX SHA-256 " + h.baseOnnxSha256() + ", but the base model found has SHA-256 "
           + digest);
     }
+    OnnxMl.ModelProto model;
+    try {
+      model = OnnxMl.ModelProto.parseFrom(baseOnnx);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException(source + ": base model " + h.baseModel() + " is not ONNX: "
+          + e.getMessage(), e);
+    }
     BertWeights bert;
     try {
-      bert = BertWeights.read(baseOnnx);
+      bert = BertWeights.read(model);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(source + ": base model " + h.baseModel() + ": " + e.getMessage(), e);
     }
@@ -139,13 +146,6 @@ public final class TrainedGraph {
     }
     bert = null; // as large as the model
 
-    OnnxMl.ModelProto model;
-    try {
-      model = OnnxMl.ModelProto.parseFrom(baseOnnx);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException(source + ": base model " + h.baseModel() + " is not ONNX: "
-          + e.getMessage(), e);
-    }
     OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
     int written = 0;
     for (int i = 0; i < g.getInitializerCount(); i++) {

@@ -186,6 +186,7 @@ class MvpRerankerTest {
         Map.of("anchor", "learned", "anchorHeads", "6", "anchorLnEps", "1e-5"), tensors), dir.resolve("mvp.rrk"));
     List<Candidate> cands = TrainedFixtures.candidates(PASSAGES);
     double[] scores;
+    double one;
     Map<String, Double> byDoc = new HashMap<>();
     try (MvpReranker r = assertInstanceOf(MvpReranker.class,
         Rerankers.create("trained:file=" + dir.resolve("mvp.rrk") + ",batch-tokens=120"))) {
@@ -214,8 +215,7 @@ class MvpRerankerTest {
       }
       System.out.println("MVP: scores bit-identical over 5 shuffles, Kendall tau = 1");
       // one candidate: softmax of one
-      double[] one = r.scores(QUERY, cands.subList(2, 3));
-      assertTrue(Double.isFinite(one[0]));
+      one = r.scores(QUERY, cands.subList(2, 3))[0];
     }
     Map<String, float[]> t = a.tensors();
     double scale = 1 / Math.sqrt(D);
@@ -241,10 +241,7 @@ class MvpRerankerTest {
       for (int k = 0; k < 3; k++) {
         a1.add(referenceLearnedAnchor(t, e1, k, 6, 1e-5));
       }
-      try (MvpReranker r = (MvpReranker) Rerankers.create("trained:file=" + dir.resolve("mvp.rrk"))) {
-        assertEquals(referenceScores(e1, a1, scale)[0], r.scores(QUERY, List.of(cands.get(2)))[0], 1e-4,
-            "one candidate");
-      }
+      assertEquals(referenceScores(e1, a1, scale)[0], one, 1e-4, "one candidate");
     }
   }
 
