@@ -114,6 +114,7 @@ public final class TrainedGraph {
       if (want == null) {
         throw new IllegalArgumentException(source + ": tensor " + t.name() + " is neither a BERT tensor of "
             + h.baseModel() + " (e.g. encoder.layer.0.attention.self.query.weight) nor a tensor of kind " + h.kind()
+            + (h.kind().equals(MVP) ? " with anchor=" + MvpSettings.parse(h.settings(), source).anchor() : "")
             + (extra.isEmpty() ? " (which has none)" : " (" + String.join(", ", extra.keySet()) + ")"));
       }
       if (!Arrays.equals(want, t.shape())) {
