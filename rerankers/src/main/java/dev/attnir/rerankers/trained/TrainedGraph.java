@@ -69,6 +69,12 @@ public final class TrainedGraph {
    */
   public static Reassembled reassemble(RerankerArtifact artifact, byte[] baseOnnx, String source) {
     RerankerArtifact.Header h = artifact.header();
+    checkHeader(h, source); // before the base graph is hashed and parsed
+    MvpSettings mvp = h.kind().equals(MVP) ? MvpSettings.parse(h.settings(), source) : null;
+    if (mvp == null && !h.settings().isEmpty()) {
+      throw new IllegalArgumentException(source + ": a cross-encoder has no settings, the header sets "
+          + new java.util.TreeSet<>(h.settings().keySet()));
+    }
     String digest = Digests.sha256(baseOnnx);
     if (h.baseOnnxSha256() == null || !digest.equals(h.baseOnnxSha256().toLowerCase(Locale.ROOT))) {
       throw new IllegalArgumentException(source + ": mismatched base model: the artifact was trained on "
@@ -89,21 +95,26 @@ public final class TrainedGraph {
       throw new IllegalArgumentException(source + ": base model " + h.baseModel() + ": " + e.getMessage(), e);
     }
     int d = bert.hiddenSize();
-    checkHeader(h, bert, source);
-    Map<String, long[]> extra = switch (h.kind()) {
-      case CROSS_ENCODER -> {
-        if (!h.settings().isEmpty()) {
-          throw new IllegalArgumentException(source + ": a cross-encoder has no settings, the header sets "
-              + new java.util.TreeSet<>(h.settings().keySet()));
-        }
-        Map<String, long[]> m = new LinkedHashMap<>();
-        m.put("head.weight", new long[] {d, 1});
-        m.put("head.bias", new long[] {1});
-        yield m;
+    long vocab = bert.tensor("embeddings.word_embeddings.weight").shape()[0];
+    for (int k = 0; k < h.views(); k++) {
+      long id = h.viewTokenIds().get(k);
+      if (id < 0 || id >= vocab) {
+        throw new IllegalArgumentException(source + ": viewTokenIds[" + k + "]=" + id + " is outside " + h.baseModel()
+            + "'s vocabulary of " + vocab + " tokens");
       }
-      case MVP -> MvpSettings.parse(h.settings(), source).tensorShapes(d);
-      default -> throw new IllegalStateException("unreachable: kind checked");
-    };
+    }
+    if (mvp != null && mvp.learned() && d % mvp.anchorHeads() != 0) {
+      throw new IllegalArgumentException(source + ": setting anchorHeads=" + mvp.anchorHeads()
+          + " does not divide the hidden size " + d + " of " + h.baseModel());
+    }
+    Map<String, long[]> extra;
+    if (mvp != null) {
+      extra = mvp.tensorShapes(d);
+    } else {
+      extra = new LinkedHashMap<>();
+      extra.put("head.weight", new long[] {d, 1});
+      extra.put("head.bias", new long[] {1});
+    }
 
     Map<String, float[]> byInitializer = new HashMap<>();
     Map<String, String> initializerOwner = new HashMap<>();
@@ -114,7 +125,7 @@ public final class TrainedGraph {
       if (want == null) {
         throw new IllegalArgumentException(source + ": tensor " + t.name() + " is neither a BERT tensor of "
             + h.baseModel() + " (e.g. encoder.layer.0.attention.self.query.weight) nor a tensor of kind " + h.kind()
-            + (h.kind().equals(MVP) ? " with anchor=" + MvpSettings.parse(h.settings(), source).anchor() : "")
+            + (mvp != null ? " with anchor=" + mvp.anchor() : "")
             + (extra.isEmpty() ? " (which has none)" : " (" + String.join(", ", extra.keySet()) + ")"));
       }
       if (!Arrays.equals(want, t.shape())) {
@@ -141,8 +152,8 @@ public final class TrainedGraph {
       }
     }
     if (!missing.isEmpty()) {
-      throw new IllegalArgumentException(source + ": kind " + h.kind() + (h.kind().equals(MVP) ? " with anchor="
-          + MvpSettings.parse(h.settings(), source).anchor() : "") + " needs tensor(s) " + missing
+      throw new IllegalArgumentException(source + ": kind " + h.kind() + (mvp != null ? " with anchor="
+          + mvp.anchor() : "") + " needs tensor(s) " + missing
           + ", which the artifact lacks");
     }
     bert = null; // as large as the model
@@ -167,8 +178,8 @@ public final class TrainedGraph {
     return new Reassembled(model.toBuilder().setGraph(g).build().toByteArray(), d, List.copyOf(replaced));
   }
 
-  /** Checks kind, views, view token ids and max length against the base model. */
-  private static void checkHeader(RerankerArtifact.Header h, BertWeights bert, String source) {
+  /** Checks kind, views, the number of view token ids and max length. */
+  private static void checkHeader(RerankerArtifact.Header h, String source) {
     if (!CROSS_ENCODER.equals(h.kind()) && !MVP.equals(h.kind())) {
       throw new IllegalArgumentException(source + ": kind " + h.kind() + " is unknown; known: " + CROSS_ENCODER
           + ", " + MVP);
@@ -181,14 +192,6 @@ public final class TrainedGraph {
     if (h.viewTokenIds().size() != h.views()) {
       throw new IllegalArgumentException(source + ": views=" + h.views() + " but viewTokenIds has "
           + h.viewTokenIds().size() + " ids");
-    }
-    long vocab = bert.tensor("embeddings.word_embeddings.weight").shape()[0];
-    for (int k = 0; k < h.views(); k++) {
-      long id = h.viewTokenIds().get(k);
-      if (id < 0 || id >= vocab) {
-        throw new IllegalArgumentException(source + ": viewTokenIds[" + k + "]=" + id + " is outside " + h.baseModel()
-            + "'s vocabulary of " + vocab + " tokens");
-      }
     }
     if (h.maxLength() < 8 + h.views()) {
       throw new IllegalArgumentException(source + ": maxLength=" + h.maxLength() + " is below " + (8 + h.views())

@@ -102,6 +102,10 @@ class TrainedRerankerErrorsTest {
         "2"), List.of()), "unknown MVP setting(s) [temperature]", "anchorHeads");
     assertReassemblyFails(TrainedFixtures.artifact("cross-encoder", TrainedFixtures.sha, 128, List.of(), Map.of("a",
         "b"), head()), "a cross-encoder has no settings");
+    assertReassemblyFails(TrainedFixtures.artifact("mvp", TrainedFixtures.sha, 128, List.of(1L), Map.of("anchorHeads",
+        "5"), List.of()), "anchorHeads=5 does not divide the hidden size 384");
+    assertReassemblyFails(TrainedFixtures.artifact("mvp", TrainedFixtures.sha, 10, List.of(1L, 2L, 3L), Map.of(
+        "anchor", "mean"), List.of()), "maxLength=10 is below 11");
   }
 
   @Test
