@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
@@ -115,7 +114,7 @@ final class CommonOptions {
     static final class Names implements Iterable<String> {
       @Override
       public Iterator<String> iterator() {
-        Set<String> names = Rerankers.available().keySet();
+        List<String> names = Rerankers.names();
         return (names.isEmpty() ? List.of("none on the classpath") : names).iterator();
       }
     }

@@ -16,6 +16,17 @@ public interface RerankerFactory {
   String description();
 
   /**
+   * Further names this factory answers to, each standing for a preset of its options: e.g. the trained rerankers'
+   * factory answers to every shipped reranker's name ({@code cross-encoder-minilm} for
+   * {@code trained:name=cross-encoder-minilm}). {@link Rerankers#create} turns {@code alias:k=v,...} into
+   * {@link #create} with the preset plus the given options, refusing a given option the preset already sets.
+   * An alias must not be the name or alias of another factory. Default: none.
+   */
+  default Map<String, Map<String, String>> aliases() {
+    return Map.of();
+  }
+
+  /**
    * Creates the reranker.
    *
    * @param options {@code key=value} options of the spec ({@code name:key=value,...}); unknown keys must be refused

@@ -7,7 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Where the bytes of a model's ONNX graph and its {@code tokenizer.json} come from. */
-public sealed interface ModelSource permits ModelSource.Classpath, ModelSource.Directory {
+public sealed interface ModelSource permits ModelSource.Classpath, ModelSource.Directory, ModelSource.InMemory {
 
   /** The ONNX graph as serialized protobuf. */
   byte[] readOnnx() throws IOException;
@@ -74,6 +74,43 @@ public sealed interface ModelSource permits ModelSource.Classpath, ModelSource.D
     @Override
     public String describe() {
       return dir.toAbsolutePath().normalize().toString();
+    }
+  }
+
+  /**
+   * A model held in memory, e.g. a graph reassembled from a base model and trained tensors
+   * ({@code dev.attnir.rerankers.trained.TrainedRerankers}). The arrays are kept, not copied, and handed out as they
+   * are: neither the caller nor a reader may modify them.
+   *
+   * @param onnx the serialized ONNX graph
+   * @param tokenizerJson the {@code tokenizer.json} bytes
+   * @param description where the bytes came from, for messages (e.g. the artifact and its base model)
+   */
+  record InMemory(byte[] onnx, byte[] tokenizerJson, String description) implements ModelSource {
+    public InMemory {
+      java.util.Objects.requireNonNull(onnx, "onnx");
+      java.util.Objects.requireNonNull(tokenizerJson, "tokenizerJson");
+      java.util.Objects.requireNonNull(description, "description");
+    }
+
+    @Override
+    public byte[] readOnnx() {
+      return onnx;
+    }
+
+    @Override
+    public byte[] readTokenizerJson() {
+      return tokenizerJson;
+    }
+
+    @Override
+    public String describe() {
+      return description;
+    }
+
+    @Override
+    public String toString() {
+      return "InMemory[" + description + ", " + onnx.length + " ONNX bytes]";
     }
   }
 }

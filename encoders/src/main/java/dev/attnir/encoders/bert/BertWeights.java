@@ -67,6 +67,15 @@ public final class BertWeights {
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalArgumentException("not an ONNX model: " + e.getMessage(), e);
     }
+    return read(model);
+  }
+
+  /**
+   * Reads the weights of a parsed ONNX BERT export (for a caller that edits the graph too and parses it once).
+   *
+   * @throws IllegalArgumentException when the graph is not a BERT export of the recognised structure
+   */
+  public static BertWeights read(OnnxMl.ModelProto model) {
     return new Reader(model.getGraph()).read();
   }
 

@@ -21,7 +21,8 @@ import java.util.Objects;
  *
  * <p>Layout: the 16 ASCII bytes {@code ATTNIR-RERANKER\n}, a little-endian int32 header length, the header as UTF-8
  * JSON ({@link Header}), then the tensors' raw little-endian values, concatenated in header order. Integrity is the
- * caller's: the registry records each shipped file's SHA-256 and the base model's ({@code TrainedRerankers}).
+ * caller's: the registry records each shipped file's SHA-256 ({@link TrainedRegistry}), the header the base model's
+ * (checked by {@link TrainedGraph}).
  *
  * @param header what the file describes
  * @param tensors values by tensor name, in header order (float16 tensors are held as the floats they round to)
