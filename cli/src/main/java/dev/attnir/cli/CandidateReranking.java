@@ -1,11 +1,11 @@
 package dev.attnir.cli;
 
-import dev.attnir.eval.data.CandidateLists;
 import dev.attnir.core.Candidate;
 import dev.attnir.core.ProgressListener;
 import dev.attnir.core.Ranking;
 import dev.attnir.core.Reranker;
 import dev.attnir.core.ScoredDoc;
+import dev.attnir.eval.data.CandidateLists;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

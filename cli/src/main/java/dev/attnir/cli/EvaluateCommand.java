@@ -1,11 +1,11 @@
 package dev.attnir.cli;
 
-import dev.attnir.eval.data.CandidateLists;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.attnir.core.Ranking;
 import dev.attnir.core.Retriever;
 import dev.attnir.eval.data.BeirDataset;
+import dev.attnir.eval.data.CandidateLists;
 import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.eval.data.TrecRun;
 import dev.attnir.eval.metrics.EvaluationResult;

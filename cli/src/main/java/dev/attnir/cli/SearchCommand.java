@@ -74,6 +74,10 @@ final class SearchCommand implements Callable<Integer>, OptionChecks.Checked {
   @Override
   public void checkOptions() {
     OptionChecks.atLeast("-k", k, 1);
+    if (retrieval.rerank.spec != null && retrieval.rerank.depth < k) {
+      throw new IllegalArgumentException("--rerank-depth " + retrieval.rerank.depth + " is less than -k " + k
+          + ": the hits below rank " + retrieval.rerank.depth + " would not be reranked; rerank at least k documents");
+    }
     if (threads != null) {
       OptionChecks.atLeast("--threads", threads, 1);
     }

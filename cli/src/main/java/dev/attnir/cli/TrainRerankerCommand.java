@@ -235,15 +235,13 @@ final class TrainRerankerCommand implements Callable<Integer> {
       double trainSeconds = (System.nanoTime() - t0) / 1e9;
       // The shipped artifact: encoder tensors in float16, checked on dev against the float32 state it rounds.
       RerankerArtifact best = result.best();
+      Map<String, Double> devF32 = RerankerTrainer.evaluate(best, dev, devDepth);
       m.restore(best.tensors());
-      Map<String, Double> devF32 = RerankerTrainer.evaluate(m, dev, devDepth);
-      Map<String, Object> shipInfo = new LinkedHashMap<>(best.header().training());
-      RerankerArtifact half = m.export(true, shipInfo);
-      m.restore(half.tensors());
-      Map<String, Double> devF16 = RerankerTrainer.evaluate(m, dev, devDepth);
-      byte[] shipped = half.toBytes();
-      Path artifact = output.resolve("reranker.attnir");
+      byte[] shipped = m.export(true, new LinkedHashMap<>(best.header().training())).toBytes();
+      Path artifact = output.resolve("reranker.rrk");
       Files.write(artifact, shipped);
+      Map<String, Double> devF16 = RerankerTrainer.evaluate(RerankerArtifact.read(shipped, artifact.toString()), dev,
+          devDepth);
       Map<String, Object> report = new LinkedHashMap<>(info);
       report.put("trainLists", train.size());
       report.put("devLists", dev.size());

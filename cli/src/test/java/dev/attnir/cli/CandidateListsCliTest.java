@@ -1,6 +1,5 @@
 package dev.attnir.cli;
 
-import dev.attnir.eval.data.CandidateLists;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,5 +93,23 @@ class CandidateListsCliTest {
     assertEquals(AttnirCli.EXIT_USAGE, ignored.code(), ignored.out() + ignored.err());
     assertTrue(ignored.err().contains("--model, --retriever do not apply"), "options that would be silently "
         + "ignored are named: " + ignored.err());
+    Cli empty = Cli.run("evaluate", "--candidates", file.toString(), "--qrels", qrels.toString(), "--output",
+        tmp.resolve("o3").toString());
+    assertEquals(AttnirCli.EXIT_USAGE, empty.code(), empty.out() + empty.err());
+    assertTrue(empty.err().contains("c.jsonl:1") && empty.err().contains("query 1: the candidate list is empty"),
+        empty.err());
+  }
+
+  /** The MS MARCO dev sample lists ranks without scores: the given order stands (score = -rank). */
+  @Test
+  void listsWithoutScoresKeepTheirOrder(@TempDir Path tmp) throws Exception {
+    Path file = Files.writeString(tmp.resolve("ranks.jsonl"), "{\"qid\":\"1\",\"query\":\"q\",\"candidates\":"
+        + "[{\"docid\":\"b\",\"rank\":1,\"text\":\"t\"},{\"docid\":\"a\",\"rank\":2,\"text\":\"u\"}]}\n");
+    Path qrels = Files.writeString(tmp.resolve("qrels.txt"), "1 0 a 1\n");
+    Cli r = Cli.run("evaluate", "--candidates", file.toString(), "--qrels", qrels.toString(), "--output",
+        tmp.resolve("o").toString(), "--metrics", "MRR@10");
+    assertEquals(0, r.code(), r.out() + r.err());
+    TrecRun run = TrecRun.read(tmp.resolve("o").resolve("run.ranks.trec"));
+    assertEquals(List.of("b", "a"), run.ranked("1").stream().map(TrecRun.Entry::docId).toList());
   }
 }

@@ -99,4 +99,34 @@ class RerankingCliTest {
     String known = r.err().substring(r.err().indexOf("known: "));
     assertTrue(known.contains("reverse") && known.contains("cross-encoder"), r.err());
   }
+
+  /** search shows k hits: a rerank depth below k would show unreranked hits among reranked ones. */
+  @Test
+  void searchRefusesARerankDepthBelowK(@TempDir Path out) {
+    Cli r = Cli.run("search", "--index", out.resolve("none").toString(), "--query", "q", "-k", "10", "--rerank",
+        "reverse", "--rerank-depth", "5");
+    assertEquals(AttnirCli.EXIT_USAGE, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("--rerank-depth 5 is less than -k 10"), r.err());
+  }
+
+  /** The library's searcher takes a reranker: the reranked top k is the reranker's order of the first stage's. */
+  @Test
+  void theLibrarySearcherRerank(@TempDir Path out) {
+    Cli r = Cli.run("index", "--corpus", SAMPLE.resolve("corpus.jsonl").toString(), "--index",
+        out.resolve("index").toString(), "--model", "none");
+    assertEquals(0, r.code(), r.out() + r.err());
+    try (dev.attnir.indexer.Searcher s = dev.attnir.indexer.Searcher.open(out.resolve("index"))) {
+      String query = "who wrote the declaration of independence";
+      List<String> first = s.bm25(query, 5).stream().map(dev.attnir.indexer.SearchHit::docId).toList();
+      var reverse = new ReverseReranker().create(Map.of());
+      List<String> reranked = s.search(query, 5, reverse, 5).stream().map(dev.attnir.indexer.SearchHit::docId)
+          .toList();
+      List<String> backwards = new ArrayList<>(first);
+      Collections.reverse(backwards);
+      assertEquals(backwards, reranked);
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> s.search(query, 5, reverse, 3));
+      assertTrue(e.getMessage().contains("rerank depth 3 is less than k = 5"), e.getMessage());
+    }
+  }
 }

@@ -1,11 +1,13 @@
 package dev.attnir.indexer;
 
 import dev.attnir.core.Ranking;
+import dev.attnir.core.Reranker;
 import dev.attnir.core.Retriever;
 import dev.attnir.core.ScoredDoc;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.indexer.embedding.EmbedderFactory;
+import dev.attnir.indexer.retrieve.RerankingRetriever;
 import dev.attnir.indexer.retrieve.RetrievalConfig;
 import dev.attnir.indexer.search.LuceneSearchBackend;
 import dev.attnir.indexer.search.PassageRef;
@@ -136,6 +138,22 @@ public final class Searcher implements AutoCloseable {
           + " has no vectors (built BM25-only); dense and hybrid retrieval need an index built with a model");
     }
     return e;
+  }
+
+  /**
+   * Hybrid retrieval (BM25 on an index without vectors) followed by {@code reranker} over the top {@code depth}
+   * documents; the hits are the reranked top {@code k}.
+   *
+   * @throws IllegalArgumentException when {@code depth < k}: hits below the depth would keep their first-stage order
+   */
+  public List<SearchHit> search(String query, int k, Reranker reranker, int depth) {
+    if (depth < k) {
+      throw new IllegalArgumentException("rerank depth " + depth + " is less than k = " + k
+          + ": the hits below rank " + depth + " would not be reranked; rerank at least k documents");
+    }
+    RetrievalConfig.Kind kind = manifest().hasVectors() ? RetrievalConfig.Kind.HYBRID : RetrievalConfig.Kind.BM25;
+    Retriever first = retriever(RetrievalConfig.defaults(kind).withHybridDepth(Math.max(depth, HYBRID_DEPTH)));
+    return search(new RerankingRetriever(first, backend, reranker, depth), query, k);
   }
 
   /** Runs a retriever and fetches every hit's passage (one batched read, in index order). */

@@ -59,6 +59,10 @@ public record CandidateLists(Path file, Map<String, String> queries, Map<String,
         if (list == null || !list.isArray()) {
           throw new InputException(file, lineNo, "query " + qid + ": no \"candidates\" array");
         }
+        if (list.isEmpty()) {
+          throw new InputException(file, lineNo, "query " + qid + ": the candidate list is empty (a query with "
+              + "nothing to rerank; leave it out of the file)");
+        }
         List<Candidate> cs = new ArrayList<>(list.size());
         Set<String> seen = new HashSet<>();
         for (JsonNode c : list) {

@@ -1,6 +1,5 @@
 package dev.attnir.training.bert;
 
-import dev.attnir.encoders.bert.BertWeights;
 import ai.djl.ndarray.NDManager;
 import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
@@ -10,6 +9,7 @@ import ai.onnxruntime.OrtSession;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.attnir.encoders.Batch;
+import dev.attnir.encoders.bert.BertWeights;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;

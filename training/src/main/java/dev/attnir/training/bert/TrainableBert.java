@@ -1,12 +1,12 @@
 package dev.attnir.training.bert;
 
-import dev.attnir.encoders.bert.BertWeights;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
 import dev.attnir.encoders.Batch;
 import dev.attnir.encoders.ModelSpec;
+import dev.attnir.encoders.bert.BertWeights;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

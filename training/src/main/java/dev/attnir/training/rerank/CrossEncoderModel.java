@@ -2,7 +2,6 @@ package dev.attnir.training.rerank;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.attnir.encoders.Batch;
 import dev.attnir.encoders.Digests;
 import dev.attnir.encoders.ModelSpec;
@@ -13,7 +12,6 @@ import dev.attnir.training.bert.ClsLinearHead;
 import dev.attnir.training.bert.TrainableBert;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,9 +1,5 @@
 package dev.attnir.training.bert;
 
-import dev.attnir.encoders.bert.BertWeights;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -19,12 +15,15 @@ import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.TensorRequest;
 import dev.attnir.encoders.TokenizedText;
+import dev.attnir.encoders.bert.BertWeights;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One autograd SGD step on MiniLM, then the trained weights written back into the ONNX graph and run by ORT. */
 class BertFineTuneTest {

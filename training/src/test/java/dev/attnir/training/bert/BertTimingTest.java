@@ -1,6 +1,5 @@
 package dev.attnir.training.bert;
 
-import dev.attnir.encoders.bert.BertWeights;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -11,6 +10,7 @@ import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.TensorRequest;
+import dev.attnir.encoders.bert.BertWeights;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;

@@ -1,9 +1,5 @@
 package dev.attnir.training.bert;
 
-import dev.attnir.encoders.bert.BertWeights;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.onnxruntime.OnnxTensor;
@@ -16,12 +12,15 @@ import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.TensorRequest;
+import dev.attnir.encoders.bert.BertWeights;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ClsLinearHeadTest {
 

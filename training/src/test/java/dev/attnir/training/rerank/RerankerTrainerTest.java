@@ -1,6 +1,5 @@
 package dev.attnir.training.rerank;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -104,9 +103,18 @@ class RerankerTrainerTest {
     RerankerArtifact b = RerankerArtifact.read(Files.readAllBytes(resumed.resolve("checkpoint.state")), "b");
     assertEquals(new HashSet<>(a.tensorNames()), new HashSet<>(b.tensorNames()));
     assertTrue(a.tensorNames().contains("m.head.weight"));
+    // PyTorch's CPU embedding backward adds rows in thread order, so two runs differ in the last bits, and Adam
+    // magnifies that where gradients are tiny: agreement to 1e-5 (one step moves a weight by up to lr = 1e-4; a
+    // resume that lost the moments or replayed a step would be off by that much).
+    float worst = 0;
     for (String name : a.tensorNames()) {
-      assertArrayEquals(a.tensors().get(name), b.tensors().get(name), 1e-6f, name);
+      float[] x = a.tensors().get(name);
+      float[] y = b.tensors().get(name);
+      for (int i = 0; i < x.length; i++) {
+        worst = Math.max(worst, Math.abs(x[i] - y[i]));
+      }
     }
+    assertTrue(worst < 1e-5, "resumed state differs by " + worst);
   }
 
   private static final class Interrupted extends RuntimeException {}
