@@ -4,12 +4,15 @@
 #   QueryLatency <index-dir> [passes=5] [k=10] [hybrid-depth=100]
 #   IndexBuild <work-dir>
 #   IndexVerify <rounds> <index-dir>... [--out prefix]
+#   RerankLatency <reranker-spec>... [--datasets scifact,nq] [--depths 20,100] [--queries 30,10] [--warmup 3]
+#       [--scifact-index runs/scifact-bge-auto/index] [--nq-dir runs/nq-split] [--nq-index runs/nq-split-bge/index]
+#       [--scifact-dir DIR] [--out benchmarks/results/rerank-latency]
 # Results go to benchmarks/results/. Run on an otherwise idle machine; the numbers are medians of interleaved rounds.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/env.sh"
 cd "$root"
-if [ ! -d benchmarks/target/lib ] || [ -n "$(find benchmarks/src core/src/main encoders/src/main indexer/src/main eval/src/main experiments/src/main cli/src/main -newer benchmarks/target/attnir-benchmarks-0.1.0-SNAPSHOT.jar -type f 2>/dev/null | head -1)" ]; then
+if [ ! -d benchmarks/target/lib ] || [ -n "$(find benchmarks/src core/src/main encoders/src/main indexer/src/main rerankers/src/main training/src/main eval/src/main experiments/src/main cli/src/main -newer benchmarks/target/attnir-benchmarks-0.1.0-SNAPSHOT.jar -type f 2>/dev/null | head -1)" ]; then
   mvn -q -B -Dstyle.color=never -DskipTests -pl benchmarks -am install >&2
 fi
 harness=$1

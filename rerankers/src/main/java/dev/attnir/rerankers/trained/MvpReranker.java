@@ -96,6 +96,19 @@ public final class MvpReranker implements Reranker, AutoCloseable {
     return viewIds.length;
   }
 
+  /**
+   * The pair tokenizer ({@code m} tokens shorter than the encoder's max length; the views go in with
+   * {@link ViewTokens#encode}). For harnesses that tokenize outside a timed region; owned by this reranker.
+   */
+  public TextTokenizer pairTokenizer() {
+    return pairTokenizer;
+  }
+
+  /** The view token ids, in view order (a copy). */
+  public long[] viewIds() {
+    return viewIds.clone();
+  }
+
   @Override
   public Ranking rerank(String query, List<Candidate> candidates) {
     double[] scores = scores(query, candidates);
