@@ -209,7 +209,10 @@ final class TrainRerankerCommand implements Callable<Integer> {
     try (ListwiseModel m = kind.equals("mvp")
         ? new MvpModel(base, maxLength, views, anchor, orthogonal, freezeEncoder, seed)
         : new CrossEncoderModel(base, maxLength, seed)) {
-      out.printf("Training %s on %d lists (%d dev) from %s%n", kind, train.size(), dev.size(), sources.keySet());
+      Map<String, Double> firstStage = RerankerTrainer.firstStage(dev, devDepth);
+      info.put("devFirstStage", firstStage);
+      out.printf("Training %s on %d lists (%d dev) from %s; dev nDCG@10 of the first stage: %s%n", kind,
+          train.size(), dev.size(), sources.keySet(), format(firstStage));
       out.flush();
       RerankerTrainer.Result result;
       try (Progress bar = new Progress("Training " + kind, 1, "steps")) {

@@ -30,16 +30,25 @@ final class AdamW implements AutoCloseable {
     steps = step;
     NDArray mt = m.computeIfAbsent(name, k -> manager.zeros(param.getShape()));
     NDArray vt = v.computeIfAbsent(name, k -> manager.zeros(param.getShape()));
-    mt.muli(beta1).addi(grad.mul(1 - beta1));
-    vt.muli(beta2).addi(grad.square().mul(1 - beta2));
     double c1 = 1 - Math.pow(beta1, step);
     double c2 = 1 - Math.pow(beta2, step);
-    try (NDArray update = mt.div(c1).div(vt.div(c2).sqrt().add(eps))) {
+    // Every intermediate goes to a manager closed here: DJL attaches a result to its first operand's manager, which
+    // for the moments is this optimizer's, alive for the whole run (176 MB per step for MiniLM otherwise).
+    try (NDManager tmp = manager.newSubManager()) {
+      mt.muli(beta1).addi(keep(tmp, grad.mul(1 - beta1)));
+      vt.muli(beta2).addi(keep(tmp, keep(tmp, grad.square()).muli(1 - beta2)));
+      NDArray denominator = keep(tmp, keep(tmp, vt.div(c2)).sqrt()).addi(eps);
+      NDArray update = keep(tmp, mt.div(c1)).divi(denominator).muli(lr);
       if (decays(name)) {
         param.muli(1 - lr * weightDecay);
       }
-      param.subi(update.muli(lr));
+      param.subi(update);
     }
+  }
+
+  private static NDArray keep(NDManager m, NDArray a) {
+    a.attach(m);
+    return a;
   }
 
   private boolean decays(String name) {

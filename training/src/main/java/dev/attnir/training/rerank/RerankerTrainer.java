@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 import dev.attnir.core.Candidate;
 import dev.attnir.core.Ranking;
 import dev.attnir.core.Reranker;
+import dev.attnir.core.ScoredDoc;
 import dev.attnir.encoders.Batch;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.TokenizedText;
@@ -318,29 +319,23 @@ public final class RerankerTrainer {
     return evaluate(model.export(false, Map.of()), dev, depth);
   }
 
+  /** The dev metric of the first stage itself: each dev list's top {@code depth} in the order given. */
+  public static Map<String, Double> firstStage(List<TrainingList> dev, int depth) {
+    return score(dev, depth, (l, candidates) -> {
+      List<ScoredDoc> docs = new ArrayList<>();
+      for (Candidate c : candidates) {
+        docs.add(new ScoredDoc(c.docId(), -c.rank(), 0));
+      }
+      return Ranking.byScore(docs, docs.size());
+    });
+  }
+
   /** {@link #evaluate(ListwiseModel, List, int)} of an exported state. */
   public static Map<String, Double> evaluate(RerankerArtifact artifact, List<TrainingList> dev, int depth) {
-    Map<String, Map<String, Ranking>> runs = new LinkedHashMap<>();
-    Map<String, Map<String, Map<String, Integer>>> judged = new LinkedHashMap<>();
     Reranker reranker = TrainedRerankers.load(artifact, "dev state", "dev", OptionalInt.empty(),
         EncoderOptions.defaults());
     try {
-      for (TrainingList l : dev) {
-        List<TrainingList.Item> items = l.retrieved(depth);
-        if (items.isEmpty()) {
-          continue;
-        }
-        List<Candidate> candidates = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-          String text = items.get(i).text();
-          candidates.add(new Candidate(items.get(i).docId(), i + 1, 0, 0, 0, text.length(), text));
-        }
-        String key = l.source() + "\u0000" + l.qid();
-        runs.computeIfAbsent(l.source(), k -> new LinkedHashMap<>()).put(key, reranker.rerank(l.query(), candidates));
-        Map<String, Integer> j = new HashMap<>();
-        l.items().forEach(i -> j.put(i.docId(), Math.max(0, i.grade())));
-        judged.computeIfAbsent(l.source(), k -> new LinkedHashMap<>()).put(key, j);
-      }
+      return score(dev, depth, (l, candidates) -> reranker.rerank(l.query(), candidates));
     } finally {
       if (reranker instanceof AutoCloseable c) {
         try {
@@ -349,6 +344,28 @@ public final class RerankerTrainer {
           throw new IllegalStateException("cannot close the dev reranker", e);
         }
       }
+    }
+  }
+
+  private static Map<String, Double> score(List<TrainingList> dev, int depth,
+      java.util.function.BiFunction<TrainingList, List<Candidate>, Ranking> rank) {
+    Map<String, Map<String, Ranking>> runs = new LinkedHashMap<>();
+    Map<String, Map<String, Map<String, Integer>>> judged = new LinkedHashMap<>();
+    for (TrainingList l : dev) {
+      List<TrainingList.Item> items = l.retrieved(depth);
+      if (items.isEmpty()) {
+        continue;
+      }
+      List<Candidate> candidates = new ArrayList<>();
+      for (int i = 0; i < items.size(); i++) {
+        String text = items.get(i).text();
+        candidates.add(new Candidate(items.get(i).docId(), i + 1, 0, 0, 0, text.length(), text));
+      }
+      String key = l.source() + "\u0000" + l.qid();
+      runs.computeIfAbsent(l.source(), k -> new LinkedHashMap<>()).put(key, rank.apply(l, candidates));
+      Map<String, Integer> j = new HashMap<>();
+      l.items().forEach(i -> j.put(i.docId(), Math.max(0, i.grade())));
+      judged.computeIfAbsent(l.source(), k -> new LinkedHashMap<>()).put(key, j);
     }
     Map<String, Double> out = new LinkedHashMap<>();
     double sum = 0;
