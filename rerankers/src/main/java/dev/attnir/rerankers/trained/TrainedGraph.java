@@ -48,6 +48,12 @@ public final class TrainedGraph {
   public static final List<String> HEAD_TENSORS = List.of("head.weight", "head.bias");
 
   /**
+   * MVP's trained view-token embeddings {@code [m, hidden]}, written into the word-embedding table's rows
+   * {@code viewTokenIds} (optional: without it the base model's rows are used).
+   */
+  public static final String VIEW_EMBEDDINGS = "views.embedding";
+
+  /**
    * A reassembled graph.
    *
    * @param onnx the serialized graph
@@ -116,12 +122,18 @@ public final class TrainedGraph {
       extra.put("head.bias", new long[] {1});
     }
 
+    // MVP's view-token embeddings, when trained: rows viewTokenIds of the word-embedding table (optional, [m, d])
+    Map<String, long[]> optional = new LinkedHashMap<>();
+    if (mvp != null) {
+      optional.put(VIEW_EMBEDDINGS, new long[] {h.views(), d});
+    }
     Map<String, float[]> byInitializer = new HashMap<>();
     Map<String, String> initializerOwner = new HashMap<>();
     List<String> replaced = new ArrayList<>();
     for (RerankerArtifact.TensorInfo t : h.tensors()) {
       BertWeights.Tensor base = bert.tensors().get(t.name());
-      long[] want = base != null ? base.shape() : extra.get(t.name());
+      long[] want = base != null ? base.shape() : extra.containsKey(t.name()) ? extra.get(t.name())
+          : optional.get(t.name());
       if (want == null) {
         throw new IllegalArgumentException(source + ": tensor " + t.name() + " is neither a BERT tensor of "
             + h.baseModel() + " (e.g. encoder.layer.0.attention.self.query.weight) nor a tensor of kind " + h.kind()
@@ -155,6 +167,17 @@ public final class TrainedGraph {
       throw new IllegalArgumentException(source + ": kind " + h.kind() + (mvp != null ? " with anchor="
           + mvp.anchor() : "") + " needs tensor(s) " + missing
           + ", which the artifact lacks");
+    }
+    float[] views = artifact.tensors().get(VIEW_EMBEDDINGS);
+    if (mvp != null && views != null) {
+      BertWeights.Tensor table = bert.tensors().get("embeddings.word_embeddings.weight");
+      float[] base = byInitializer.get(table.initializer());
+      float[] rows = (base != null ? base : table.values()).clone();
+      for (int k = 0; k < h.views(); k++) {
+        System.arraycopy(views, k * d, rows, (int) (h.viewTokenIds().get(k) * d), d);
+      }
+      byInitializer.put(table.initializer(), rows);
+      replaced.add(VIEW_EMBEDDINGS);
     }
     bert = null; // as large as the model
 

@@ -143,6 +143,14 @@ public final class TrainableBert implements AutoCloseable {
    *     index {@code i} the output of layer {@code i - 1}
    */
   public List<NDArray> forward(Batch batch, NDManager scope) {
+    return forward(batch, scope, null);
+  }
+
+  /**
+   * {@link #forward(Batch, NDManager)} with {@code wordTable} in place of the word-embedding table (e.g. the table
+   * with some rows trained separately), or the model's own table when null.
+   */
+  public List<NDArray> forward(Batch batch, NDManager scope, NDArray wordTable) {
     Map<String, NDArray> w = new LinkedHashMap<>();
     for (var e : params.entrySet()) {
       NDArray view = e.getValue().reshape(e.getValue().getShape());
@@ -160,7 +168,7 @@ public final class TrainableBert implements AutoCloseable {
     for (int i = 0; i < pos.length; i++) {
       pos[i] = i % s;
     }
-    NDArray x = w.get("embeddings.word_embeddings.weight").get(ids)
+    NDArray x = (wordTable != null ? wordTable : w.get("embeddings.word_embeddings.weight")).get(ids)
         .add(w.get("embeddings.token_type_embeddings.weight").get(types))
         .add(w.get("embeddings.position_embeddings.weight").get(scope.create(pos)))
         .reshape(b, s, d);

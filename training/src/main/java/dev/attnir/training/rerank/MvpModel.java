@@ -11,6 +11,7 @@ import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.TextTokenizer;
 import dev.attnir.encoders.TokenizedText;
 import dev.attnir.rerankers.trained.RerankerArtifact;
+import dev.attnir.rerankers.trained.TrainedGraph;
 import dev.attnir.rerankers.trained.ViewTokens;
 import dev.attnir.training.bert.TrainableBert;
 import java.io.IOException;
@@ -26,8 +27,8 @@ import java.util.Random;
  * rerankers module (ONNX Runtime plus the same anchor block in plain Java); both compute:
  *
  * <ul>
- *   <li>input {@code [CLS] v_0..v_{m-1} query [SEP] passage [SEP]} ({@link ViewTokens}); each candidate encoded on its
- *       own; {@code e_ik} = last hidden state at position {@code 1 + k};
+ *   <li>input {@code [CLS] v_0..v_{m-1} query [SEP] passage [SEP]} ({@link ViewTokens}); the view tokens' embeddings
+ *       are trained (the rest of the word-embedding table stays frozen); each candidate encoded on its own; {@code e_ik} = last hidden state at position {@code 1 + k};
  *   <li>anchor per view, {@code learned}: one cross-attention step from a learned start vector {@code s} over
  *       {@code {e_1k..e_nk}} (H heads, no position information), {@code a_k = LayerNorm(s + Attn(s, E_k) W_o + b_o)};
  *       {@code mean}: {@code a_k = mean_i e_ik} (the ablation);
@@ -58,6 +59,7 @@ public final class MvpModel implements ListwiseModel {
   private final NDManager manager = NDManager.newBaseManager();
   private final Map<String, NDArray> anchor = new LinkedHashMap<>();
   private final boolean freezeEncoder;
+  private final NDArray viewEmbeddings;
 
   /**
    * @param anchorKind {@code learned} or {@code mean}
@@ -90,6 +92,18 @@ public final class MvpModel implements ListwiseModel {
     this.bert = TrainableBert.load(base, CrossEncoderModel.FROZEN);
     int d = bert.weights().hiddenSize();
     this.anchorHeads = bert.weights().numHeads();
+    // MVP's view tokens are learned: their rows of the (otherwise frozen) word-embedding table train as a parameter
+    for (int k = 1; k < views; k++) {
+      if (viewIds[k] != viewIds[0] + k) {
+        throw new IllegalArgumentException("view token ids must be consecutive, got "
+            + java.util.Arrays.toString(viewIds));
+      }
+    }
+    NDArray table = bert.parameters().get("embeddings.word_embeddings.weight");
+    NDArray rows = table.get(new NDIndex(viewIds[0] + ":" + (viewIds[0] + views))).duplicate();
+    rows.attach(manager);
+    rows.setRequiresGradient(true);
+    viewEmbeddings = rows;
     if (learnedAnchor) {
       Random r = new Random(seed);
       float bound = (float) (1 / Math.sqrt(d));
@@ -130,7 +144,13 @@ public final class MvpModel implements ListwiseModel {
 
   @Override
   public Output forward(Batch batch, int groups, int n, NDManager scope) {
-    List<NDArray> hidden = bert.forward(batch, scope);
+    NDArray table = bert.parameters().get("embeddings.word_embeddings.weight");
+    NDArray viewRows = viewEmbeddings.reshape(viewEmbeddings.getShape());
+    viewRows.attach(scope);
+    long first = viewIds[0];
+    NDArray words = table.get(new NDIndex("0:" + first)).concat(viewRows, 0)
+        .concat(table.get(new NDIndex((first + views) + ":")), 0);
+    List<NDArray> hidden = bert.forward(batch, scope, words);
     int d = bert.weights().hiddenSize();
     NDArray last = hidden.get(hidden.size() - 1);
     // [G*n, m, d] -> [G, n, m, d] -> [G, m, n, d]
@@ -184,6 +204,7 @@ public final class MvpModel implements ListwiseModel {
         }
       });
     }
+    out.put(TrainedGraph.VIEW_EMBEDDINGS, viewEmbeddings);
     out.putAll(anchor);
     return out;
   }

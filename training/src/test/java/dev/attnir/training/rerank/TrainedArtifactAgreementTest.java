@@ -76,7 +76,21 @@ class TrainedArtifactAgreementTest {
   void mvpArtifactScoresAsTheTrainingForward() {
     ModelSpec spec = ModelRegistry.resolve("all-MiniLM-L6-v2");
     try (MvpModel m = new MvpModel(spec, 64, 4, "learned", 0.1, false, 5)) {
+      float[] before = djlScores(m);
+      // trained view-token embeddings must reach the reassembled graph's word-embedding rows
+      var views = m.trainable().get("views.embedding");
+      float[] v = views.toFloatArray();
+      java.util.Random random = new java.util.Random(1);
+      for (int i = 0; i < v.length; i++) {
+        v[i] += (float) random.nextGaussian() * 0.5f;
+      }
+      views.set(v);
       float[] expected = djlScores(m);
+      double moved = 0;
+      for (int i = 0; i < expected.length; i++) {
+        moved = Math.max(moved, Math.abs(expected[i] - before[i]));
+      }
+      assertTrue(moved > 1e-3, "perturbing the view embeddings changed no score");
       RerankerArtifact artifact = m.export(false, Map.of());
       try (var r = (MvpReranker) TrainedRerankers.load(artifact, "test", "mvp", OptionalInt.empty(),
           EncoderOptions.defaults())) {
