@@ -147,10 +147,10 @@ public final class TrainableBert implements AutoCloseable {
   }
 
   /**
-   * {@link #forward(Batch, NDManager)} with {@code wordTable} in place of the word-embedding table (e.g. the table
-   * with some rows trained separately), or the model's own table when null.
+   * {@link #forward(Batch, NDManager)} with the word embeddings of the batch's tokens given ({@code [batch, seq,
+   * hidden]}, e.g. with some positions' vectors trained separately), or looked up in the model's table when null.
    */
-  public List<NDArray> forward(Batch batch, NDManager scope, NDArray wordTable) {
+  public List<NDArray> forward(Batch batch, NDManager scope, NDArray wordEmbeddings) {
     Map<String, NDArray> w = new LinkedHashMap<>();
     for (var e : params.entrySet()) {
       NDArray view = e.getValue().reshape(e.getValue().getShape());
@@ -168,7 +168,9 @@ public final class TrainableBert implements AutoCloseable {
     for (int i = 0; i < pos.length; i++) {
       pos[i] = i % s;
     }
-    NDArray x = (wordTable != null ? wordTable : w.get("embeddings.word_embeddings.weight")).get(ids)
+    NDArray words = wordEmbeddings != null ? wordEmbeddings.reshape(b * s, d)
+        : w.get("embeddings.word_embeddings.weight").get(ids);
+    NDArray x = words
         .add(w.get("embeddings.token_type_embeddings.weight").get(types))
         .add(w.get("embeddings.position_embeddings.weight").get(scope.create(pos)))
         .reshape(b, s, d);

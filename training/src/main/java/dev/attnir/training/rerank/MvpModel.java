@@ -144,12 +144,20 @@ public final class MvpModel implements ListwiseModel {
 
   @Override
   public Output forward(Batch batch, int groups, int n, NDManager scope) {
+    // Word embeddings from the frozen table, with the view positions (1..m, ViewTokens) taken from the trained
+    // view rows instead: cheaper than a table rebuilt per step, and only the view rows take a gradient.
     NDArray table = bert.parameters().get("embeddings.word_embeddings.weight");
+    int b = batch.size();
+    int s = batch.seqLen();
+    int dModel = bert.weights().hiddenSize();
+    NDArray looked = table.get(scope.create(batch.inputIds()));
+    looked.attach(scope);
+    NDArray tokens = looked.reshape(b, s, dModel);
     NDArray viewRows = viewEmbeddings.reshape(viewEmbeddings.getShape());
     viewRows.attach(scope);
-    long first = viewIds[0];
-    NDArray words = table.get(new NDIndex("0:" + first)).concat(viewRows, 0)
-        .concat(table.get(new NDIndex((first + views) + ":")), 0);
+    NDArray words = tokens.get(new NDIndex(":, 0:1, :"))
+        .concat(viewRows.expandDims(0).broadcast(b, views, dModel), 1)
+        .concat(tokens.get(new NDIndex(":, " + (1 + views) + ":, :")), 1);
     List<NDArray> hidden = bert.forward(batch, scope, words);
     int d = bert.weights().hiddenSize();
     NDArray last = hidden.get(hidden.size() - 1);
