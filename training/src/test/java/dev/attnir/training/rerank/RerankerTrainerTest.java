@@ -107,14 +107,25 @@ class RerankerTrainerTest {
     // magnifies that where gradients are tiny: agreement to 1e-5 (one step moves a weight by up to lr = 1e-4; a
     // resume that lost the moments or replayed a step would be off by that much).
     float worst = 0;
+    String where = "";
     for (String name : a.tensorNames()) {
+      // The listwise loss does not change when every score of a list moves by the same amount, and attention does
+      // not change when a key bias adds the same amount to every score of a query row: these two biases have an
+      // exact gradient of 0, so what they get is rounding noise, which Adam scales up to steps of a full learning
+      // rate in either direction. They follow no signal and are left out of the comparison.
+      if (name.endsWith("head.bias") || name.endsWith("attention.self.key.bias")) {
+        continue;
+      }
       float[] x = a.tensors().get(name);
       float[] y = b.tensors().get(name);
       for (int i = 0; i < x.length; i++) {
-        worst = Math.max(worst, Math.abs(x[i] - y[i]));
+        if (Math.abs(x[i] - y[i]) > worst) {
+          worst = Math.abs(x[i] - y[i]);
+          where = name + "[" + i + "]: " + x[i] + " vs " + y[i];
+        }
       }
     }
-    assertTrue(worst < 1e-5, "resumed state differs by " + worst);
+    assertTrue(worst < 1e-5, "resumed state differs by " + worst + " at " + where);
   }
 
   private static final class Interrupted extends RuntimeException {}
