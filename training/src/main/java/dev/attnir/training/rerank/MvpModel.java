@@ -32,7 +32,7 @@ import java.util.Random;
  *   <li>anchor per view, {@code learned}: one cross-attention step from a learned start vector {@code s} over
  *       {@code {e_1k..e_nk}} (H heads, no position information), {@code a_k = LayerNorm(s + Attn(s, E_k) W_o + b_o)};
  *       {@code mean}: {@code a_k = mean_i e_ik} (the ablation);
- *   <li>score {@code s_i = scale * mean_k <a_k, e_ik>}, {@code scale = 1/sqrt(d)};
+ *   <li>score {@code s_i = scale * mean_k <a_k, e_ik>}, {@code scale = 1/sqrt(d)} by default;
  *   <li>auxiliary loss: {@code lambda * ||Â Âᵀ - I||²_F} on the L2-normalised anchors of each list (averaged over
  *       lists), MVP's orthogonality loss.
  * </ul>
@@ -60,6 +60,7 @@ public final class MvpModel implements ListwiseModel {
   private final Map<String, NDArray> anchor = new LinkedHashMap<>();
   private final boolean freezeEncoder;
   private final NDArray viewEmbeddings;
+  private final double scoreScale;
 
   /**
    * @param anchorKind {@code learned} or {@code mean}
@@ -68,6 +69,14 @@ public final class MvpModel implements ListwiseModel {
    */
   public MvpModel(ModelSpec base, int maxLength, int views, String anchorKind, double orthogonalWeight,
       boolean freezeEncoder, long seed) {
+    this(base, maxLength, views, anchorKind, orthogonalWeight, freezeEncoder, Double.NaN, seed);
+  }
+
+  /**
+   * @param scoreScale the factor on {@code mean_k <a_k, e_ik>}; NaN for the default {@code 1/sqrt(hidden)}
+   */
+  public MvpModel(ModelSpec base, int maxLength, int views, String anchorKind, double orthogonalWeight,
+      boolean freezeEncoder, double scoreScale, long seed) {
     if (views < 1) {
       throw new IllegalArgumentException("views must be >= 1, got " + views);
     }
@@ -91,6 +100,10 @@ public final class MvpModel implements ListwiseModel {
     this.tokenizer = TextTokenizer.fromJson(tokenizerJson, maxLength - views);
     this.bert = TrainableBert.load(base, CrossEncoderModel.FROZEN);
     int d = bert.weights().hiddenSize();
+    this.scoreScale = Double.isNaN(scoreScale) ? 1 / Math.sqrt(d) : scoreScale;
+    if (!(this.scoreScale > 0)) {
+      throw new IllegalArgumentException("score scale must be positive, got " + scoreScale);
+    }
     this.anchorHeads = bert.weights().numHeads();
     // MVP's view tokens are learned: their rows of the (otherwise frozen) word-embedding table train as a parameter
     for (int k = 1; k < views; k++) {
@@ -188,7 +201,7 @@ public final class MvpModel implements ListwiseModel {
     } else {
       a = e.mean(new int[] {2}); // [G, m, d]
     }
-    NDArray scale = scope.create((float) (1 / Math.sqrt(d)));
+    NDArray scale = scope.create((float) scoreScale);
     NDArray scores = e.mul(a.expandDims(2)).sum(new int[] {3}).mean(new int[] {1}).mul(scale); // [G, n]
     NDArray aux = null;
     if (orthogonalWeight > 0) {
@@ -223,7 +236,7 @@ public final class MvpModel implements ListwiseModel {
     settings.put("anchor", learnedAnchor ? "learned" : "mean");
     settings.put("anchorHeads", Integer.toString(anchorHeads));
     settings.put("anchorLnEps", Float.toString(lnEps));
-    settings.put("scoreScale", Double.toString(1 / Math.sqrt(bert.weights().hiddenSize())));
+    settings.put("scoreScale", Double.toString(scoreScale));
     return Artifacts.export(kind(), base.name(), baseSha256, maxLength, views, viewIds, settings, training,
         trainable(), half, this::isEncoderParameter);
   }

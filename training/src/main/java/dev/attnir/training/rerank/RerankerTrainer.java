@@ -73,7 +73,8 @@ public final class RerankerTrainer {
 
   /** Receives progress. */
   public interface Listener {
-    void step(long step, long total, double loss, double seconds);
+    /** After a step: its total loss and the ranking part of it (the rest is the model's auxiliary loss). */
+    void step(long step, long total, double loss, double rankLoss, double seconds);
 
     void dev(long step, Map<String, Double> ndcgBySource, double mean, boolean best);
   }
@@ -86,9 +87,11 @@ public final class RerankerTrainer {
    * @param devHistory per evaluated step, nDCG@10 per source and {@code mean}
    * @param steps steps run in total (including before a resume)
    * @param secondsPerStep median wall time of a training step in this run
+   * @param lossHistory per evaluated step, the mean {@code rank} and {@code auxiliary} loss of the steps since the
+   *     previous evaluation (this run's steps only: not restored on resume)
    */
   public record Result(RerankerArtifact best, long bestStep, Map<Long, Map<String, Double>> devHistory, long steps,
-      double secondsPerStep) {}
+      double secondsPerStep, Map<Long, Map<String, Double>> lossHistory) {}
 
   record Group(String source, String query, List<TrainingList.Item> items) {}
 
@@ -146,18 +149,29 @@ public final class RerankerTrainer {
       List<Group> all = new ArrayList<>();
       plans.forEach(all::addAll);
       List<Double> stepSeconds = new ArrayList<>();
+      Map<Long, Map<String, Double>> lossHistory = new TreeMap<>();
+      double windowRank = 0;
+      double windowAux = 0;
+      int windowSteps = 0;
       int perStep = config.groupsPerStep();
       while (step < total) {
         List<Group> groups = all.subList((int) step * perStep, (int) Math.min(all.size(), (step + 1) * perStep));
         long t0 = System.nanoTime();
         double lr = schedule(step, total, config.warmup());
-        double loss = step(model, adam, params, groups, config, lr * config.encoderLr(), lr * config.headLr(),
+        double[] loss = step(model, adam, params, groups, config, lr * config.encoderLr(), lr * config.headLr(),
             step + 1);
         step++;
         double seconds = (System.nanoTime() - t0) / 1e9;
         stepSeconds.add(seconds);
-        listener.step(step, total, loss, seconds);
+        windowRank += loss[1];
+        windowAux += loss[0] - loss[1];
+        windowSteps++;
+        listener.step(step, total, loss[0], loss[1], seconds);
         if (step % config.devEvery() == 0 || step == total) {
+          lossHistory.put(step, Map.of("rank", windowRank / windowSteps, "auxiliary", windowAux / windowSteps));
+          windowRank = 0;
+          windowAux = 0;
+          windowSteps = 0;
           Map<String, Double> d = evaluate(model, dev, config.devDepth());
           history.put(step, d);
           boolean best = d.get("mean") > bestMean;
@@ -173,7 +187,7 @@ public final class RerankerTrainer {
       Collections.sort(stepSeconds);
       double median = stepSeconds.isEmpty() ? Double.NaN : stepSeconds.get(stepSeconds.size() / 2);
       RerankerArtifact best = RerankerArtifact.read(Files.readAllBytes(bestFile), bestFile.toString());
-      return new Result(best, bestStep, history, step, median);
+      return new Result(best, bestStep, history, step, median, lossHistory);
     }
   }
 
@@ -185,7 +199,8 @@ public final class RerankerTrainer {
     return Math.max(0, (total - step) / (double) Math.max(1, total - warm));
   }
 
-  private static double step(ListwiseModel model, AdamW adam, Map<String, NDArray> params, List<Group> groups,
+  /** One step; returns {total loss, ranking loss}. */
+  private static double[] step(ListwiseModel model, AdamW adam, Map<String, NDArray> params, List<Group> groups,
       Config config, double encoderLr, double headLr, long stepNumber) {
     int n = config.groupSize();
     List<TokenizedText> tokens = new ArrayList<>();
@@ -204,15 +219,15 @@ public final class RerankerTrainer {
     NDManager base = params.values().iterator().next().getManager();
     try (NDManager scope = base.newSubManager()) {
       double value;
+      double rankValue;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         ListwiseModel.Output out = model.forward(batch, groups.size(), n, scope);
         NDArray targets = scope.create(target, new Shape(groups.size(), n));
-        NDArray loss = out.scores().logSoftmax(1).mul(targets).sum(new int[] {1}).neg().mean();
-        if (out.auxiliaryLoss() != null) {
-          loss = loss.add(out.auxiliaryLoss());
-        }
+        NDArray rank = out.scores().logSoftmax(1).mul(targets).sum(new int[] {1}).neg().mean();
+        NDArray loss = out.auxiliaryLoss() == null ? rank : rank.add(out.auxiliaryLoss());
         collector.backward(loss);
         value = loss.getFloat();
+        rankValue = rank.getFloat();
       }
       if (!Double.isFinite(value)) {
         throw new IllegalStateException("training diverged at step " + stepNumber + ": loss is " + value);
@@ -224,7 +239,7 @@ public final class RerankerTrainer {
             stepNumber);
         grad.subi(grad); // gradients accumulate across backward passes
       }
-      return value;
+      return new double[] {value, rankValue};
     }
   }
 

@@ -87,6 +87,8 @@ class RerankerTrainerTest {
       RerankerTrainer.Result r = RerankerTrainer.train(m, train, dev, config(2), straight, false, Map.of(),
           quiet(-1));
       assertEquals(2, r.steps());
+      assertEquals(Set.of(1L, 2L), r.lossHistory().keySet());
+      assertEquals(0.0, r.lossHistory().get(2L).get("auxiliary"), 1e-9);
     }
     Path resumed = dir.resolve("resumed");
     try (CrossEncoderModel m = new CrossEncoderModel(spec, 32, 1)) {
@@ -133,7 +135,9 @@ class RerankerTrainerTest {
   private static RerankerTrainer.Listener quiet(long stopAfterDevAt) {
     return new RerankerTrainer.Listener() {
       @Override
-      public void step(long step, long total, double loss, double seconds) {}
+      public void step(long step, long total, double loss, double rankLoss, double seconds) {
+        assertEquals(loss, rankLoss, 0.0, "a cross-encoder has no auxiliary loss");
+      }
 
       @Override
       public void dev(long step, Map<String, Double> ndcg, double mean, boolean best) {
