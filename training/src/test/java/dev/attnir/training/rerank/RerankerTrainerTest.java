@@ -95,6 +95,7 @@ class RerankerTrainerTest {
       assertThrows(Interrupted.class, () -> RerankerTrainer.train(m, train, dev, config(2), resumed, false,
           Map.of(), quiet(1)));
     }
+    RerankerArtifact mid = RerankerArtifact.read(Files.readAllBytes(resumed.resolve("checkpoint.state")), "mid");
     try (CrossEncoderModel m = new CrossEncoderModel(spec, 32, 1)) {
       assertThrows(IllegalStateException.class, () -> RerankerTrainer.train(m, train, dev, config(2), resumed,
           false, Map.of(), quiet(-1)), "an existing checkpoint is not silently overwritten");
@@ -105,29 +106,31 @@ class RerankerTrainerTest {
     RerankerArtifact b = RerankerArtifact.read(Files.readAllBytes(resumed.resolve("checkpoint.state")), "b");
     assertEquals(new HashSet<>(a.tensorNames()), new HashSet<>(b.tensorNames()));
     assertTrue(a.tensorNames().contains("m.head.weight"));
-    // PyTorch's CPU embedding backward adds rows in thread order, so two runs differ in the last bits, and Adam
-    // magnifies that where gradients are tiny: agreement to 1e-5 (one step moves a weight by up to lr = 1e-4; a
-    // resume that lost the moments or replayed a step would be off by that much).
-    float worst = 0;
-    String where = "";
+    // PyTorch's CPU kernels add in thread order, so two runs differ in the last bits, and Adam magnifies that where
+    // a gradient is tiny (it divides by the gradient's own scale). So the test compares means: the resumed run must
+    // end within 2% of what the second step moved (a resume that lost the moments or replayed a step is off by about
+    // the whole step). The listwise loss does not change when every score of a list moves alike, nor attention when
+    // a key bias adds the same to a query's scores: those two biases have an exact gradient of 0, follow rounding
+    // noise at full learning-rate steps, and are left out.
+    double diff = 0;
+    double moved = 0;
+    long n = 0;
     for (String name : a.tensorNames()) {
-      // The listwise loss does not change when every score of a list moves by the same amount, and attention does
-      // not change when a key bias adds the same amount to every score of a query row: these two biases have an
-      // exact gradient of 0, so what they get is rounding noise, which Adam scales up to steps of a full learning
-      // rate in either direction. They follow no signal and are left out of the comparison.
-      if (name.endsWith("head.bias") || name.endsWith("attention.self.key.bias")) {
+      if (name.endsWith("head.bias") || name.endsWith("attention.self.key.bias") || !mid.tensors().containsKey(name)) {
         continue;
       }
       float[] x = a.tensors().get(name);
       float[] y = b.tensors().get(name);
+      float[] before = mid.tensors().get(name);
       for (int i = 0; i < x.length; i++) {
-        if (Math.abs(x[i] - y[i]) > worst) {
-          worst = Math.abs(x[i] - y[i]);
-          where = name + "[" + i + "]: " + x[i] + " vs " + y[i];
-        }
+        diff += Math.abs(x[i] - y[i]);
+        moved += Math.abs(x[i] - before[i]);
+        n++;
       }
     }
-    assertTrue(worst < 1e-5, "resumed state differs by " + worst + " at " + where);
+    assertTrue(moved > 0, "the second step moved nothing");
+    assertTrue(diff < 0.02 * moved, "resumed state differs by " + diff / n + " per value on average; the second step "
+        + "moved " + moved / n);
   }
 
   private static final class Interrupted extends RuntimeException {}
