@@ -9,7 +9,6 @@ import dev.attnir.encoders.PrimaryOutput;
 import dev.attnir.encoders.TokenizedText;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
@@ -94,14 +93,7 @@ public final class CrossEncoderReranker implements Reranker, AutoCloseable {
     }
     List<String> texts = candidates.stream().map(Candidate::text).toList();
     List<TokenizedText> tokens = encoder.tokenizer().encodePairs(Collections.nCopies(texts.size(), query), texts);
-    Integer[] order = new Integer[tokens.size()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Comparator<Integer> canonical = Comparator.<Integer>comparingInt(i -> -tokens.get(i).length())
-        .thenComparing(i -> texts.get(i))
-        .thenComparing(i -> candidates.get(i).docId());
-    java.util.Arrays.sort(order, canonical);
+    Integer[] order = CanonicalOrder.of(tokens, candidates);
     List<TokenizedText> sorted = new ArrayList<>(order.length);
     for (Integer i : order) {
       sorted.add(tokens.get(i));

@@ -3,6 +3,7 @@ package dev.attnir.rerankers.trained;
 import dev.attnir.core.Candidate;
 import dev.attnir.core.ProgressListener;
 import dev.attnir.core.Ranking;
+import dev.attnir.rerankers.CanonicalOrder;
 import dev.attnir.core.Reranker;
 import dev.attnir.core.ScoredDoc;
 import dev.attnir.encoders.OnnxEncoder;
@@ -12,7 +13,6 @@ import dev.attnir.encoders.TextTokenizer;
 import dev.attnir.encoders.TokenizedText;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
@@ -127,14 +127,7 @@ public final class MvpReranker implements Reranker, AutoCloseable {
     }
     List<String> texts = candidates.stream().map(Candidate::text).toList();
     List<TokenizedText> tokens = ViewTokens.encode(pairTokenizer, viewIds, query, texts);
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    Comparator<Integer> canonical = Comparator.<Integer>comparingInt(i -> -tokens.get(i).length())
-        .thenComparing(i -> texts.get(i))
-        .thenComparing(i -> candidates.get(i).docId());
-    Arrays.sort(order, canonical);
+    Integer[] order = CanonicalOrder.of(tokens, candidates);
     List<TokenizedText> sorted = new ArrayList<>(n);
     for (Integer i : order) {
       sorted.add(tokens.get(i));

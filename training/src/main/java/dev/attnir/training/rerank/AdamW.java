@@ -19,7 +19,6 @@ final class AdamW implements AutoCloseable {
   private final NDManager manager = NDManager.newBaseManager();
   private final Map<String, NDArray> m = new LinkedHashMap<>();
   private final Map<String, NDArray> v = new LinkedHashMap<>();
-  private long steps;
 
   AdamW(double weightDecay) {
     this.weightDecay = weightDecay;
@@ -27,7 +26,6 @@ final class AdamW implements AutoCloseable {
 
   /** One update of {@code param} by its gradient at learning rate {@code lr}; call once per parameter per step. */
   void update(String name, NDArray param, NDArray grad, double lr, long step) {
-    steps = step;
     NDArray mt = m.computeIfAbsent(name, k -> manager.zeros(param.getShape()));
     NDArray vt = v.computeIfAbsent(name, k -> manager.zeros(param.getShape()));
     double c1 = 1 - Math.pow(beta1, step);

@@ -99,6 +99,10 @@ public final class MvpModel implements ListwiseModel {
     this.viewIds = ViewTokens.unusedIds(tokenizerJson, views);
     this.tokenizer = TextTokenizer.fromJson(tokenizerJson, maxLength - views);
     this.bert = TrainableBert.load(base, CrossEncoderModel.FROZEN);
+    if (freezeEncoder) {
+      // no gradient through the encoder's weights at all, not merely no update
+      bert.parameters().values().forEach(p -> p.setRequiresGradient(false));
+    }
     int d = bert.weights().hiddenSize();
     this.scoreScale = Double.isNaN(scoreScale) ? 1 / Math.sqrt(d) : scoreScale;
     if (!(this.scoreScale > 0)) {
