@@ -1,9 +1,9 @@
 package dev.attnir.cli;
 
+import dev.attnir.analysis.Analyzers;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;
-import dev.attnir.indexer.analysis.Analyzers;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;

@@ -1,7 +1,7 @@
 package dev.attnir.cli;
 
+import dev.attnir.analysis.Analyzers;
 import dev.attnir.indexer.IndexFields;
-import dev.attnir.indexer.analysis.Analyzers;
 import dev.attnir.indexer.retrieve.RetrievalConfig;
 import java.io.IOException;
 import java.io.PrintWriter;

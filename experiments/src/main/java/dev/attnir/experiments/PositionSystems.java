@@ -1,5 +1,6 @@
 package dev.attnir.experiments;
 
+import dev.attnir.analysis.Analyzers;
 import dev.attnir.core.Document;
 import dev.attnir.core.ProgressListener;
 import dev.attnir.core.Reranker;
@@ -12,7 +13,6 @@ import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSettings;
 import dev.attnir.indexer.PassageSplitter;
 import dev.attnir.indexer.TokenSpanner;
-import dev.attnir.indexer.analysis.Analyzers;
 import dev.attnir.indexer.retrieve.Bm25Retriever;
 import dev.attnir.indexer.retrieve.DenseRetriever;
 import dev.attnir.indexer.retrieve.Fusion;

@@ -1,9 +1,9 @@
 package dev.attnir.indexer;
 
+import dev.attnir.analysis.Analyzers;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
-import dev.attnir.indexer.analysis.Analyzers;
 import dev.attnir.indexer.embedding.PoolingRequest;
 import java.util.Objects;
 

@@ -1,12 +1,12 @@
 package dev.attnir.indexer;
 
+import dev.attnir.analysis.Analyzers;
 import dev.attnir.core.Document;
 import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EmbeddingIdentity;
 import dev.attnir.encoders.EncodingReport;
 import dev.attnir.encoders.StatefulPooling;
-import dev.attnir.indexer.analysis.Analyzers;
 import dev.attnir.indexer.search.LuceneVectors;
 import java.io.IOException;
 import java.io.UncheckedIOException;

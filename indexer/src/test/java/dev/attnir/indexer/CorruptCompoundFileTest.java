@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnir.analysis.Analyzers;
 import dev.attnir.core.ProgressListener;
 import dev.attnir.encoders.EmbeddingIdentity;
 import dev.attnir.encoders.VectorSimilarity;
-import dev.attnir.indexer.analysis.Analyzers;
 import dev.attnir.indexer.search.Bm25Params;
 import dev.attnir.indexer.search.LuceneSearchBackend;
 import dev.attnir.indexer.search.PassageHit;

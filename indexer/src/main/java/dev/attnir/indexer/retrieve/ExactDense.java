@@ -1,12 +1,12 @@
 package dev.attnir.indexer.retrieve;
 
+import dev.attnir.analysis.Analyzers;
 import dev.attnir.core.ProgressListener;
 import dev.attnir.core.Ranking;
 import dev.attnir.encoders.EmbeddingIdentity;
 import dev.attnir.encoders.PrecomputedQueryEmbedder;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSettings;
-import dev.attnir.indexer.analysis.Analyzers;
 import dev.attnir.indexer.search.InMemorySearchBackend;
 import dev.attnir.indexer.search.VectorSearch;
 import java.util.LinkedHashMap;

@@ -1,9 +1,9 @@
 package dev.attnir.indexer.search;
 
+import dev.attnir.analysis.Analyzers;
 import dev.attnir.indexer.IndexException;
 import dev.attnir.indexer.IndexFields;
 import dev.attnir.indexer.IndexManifest;
-import dev.attnir.indexer.analysis.Analyzers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnir.analysis.Analyzers;
 import dev.attnir.core.Candidate;
 import dev.attnir.core.ProgressListener;
 import dev.attnir.core.Ranking;
@@ -11,7 +12,6 @@ import dev.attnir.core.Reranker;
 import dev.attnir.core.ScoredDoc;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageSettings;
-import dev.attnir.indexer.analysis.Analyzers;
 import dev.attnir.indexer.search.Bm25Params;
 import dev.attnir.indexer.search.InMemorySearchBackend;
 import java.util.ArrayList;

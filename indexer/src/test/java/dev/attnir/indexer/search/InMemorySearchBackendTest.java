@@ -3,6 +3,7 @@ package dev.attnir.indexer.search;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.attnir.analysis.Analyzers;
 import dev.attnir.core.ProgressListener;
 import dev.attnir.core.Ranking;
 import dev.attnir.encoders.Embedder;
@@ -12,7 +13,6 @@ import dev.attnir.encoders.VectorSimilarity;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageIndexWriter;
 import dev.attnir.indexer.PassageSettings;
-import dev.attnir.indexer.analysis.Analyzers;
 import dev.attnir.indexer.retrieve.Bm25Retriever;
 import dev.attnir.indexer.retrieve.DenseRetriever;
 import java.util.ArrayList;

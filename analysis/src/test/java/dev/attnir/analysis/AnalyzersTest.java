@@ -1,4 +1,4 @@
-package dev.attnir.indexer.analysis;
+package dev.attnir.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.attnir.indexer.analysis;
+package dev.attnir.analysis;
 
 import java.util.List;
 import java.util.Locale;
