@@ -1,0 +1,108 @@
+package dev.attnir.rerankers.attention;
+
+import dev.attnir.core.ProgressListener;
+import dev.attnir.encoders.EncoderOutputs;
+import dev.attnir.encoders.OnnxEncoder;
+import dev.attnir.encoders.TensorRequest;
+import dev.attnir.encoders.TokenizedText;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A BERT-style ONNX encoder as an attention reader: the context is packed as {@code [CLS] query [SEP] p1 [SEP] p2
+ * [SEP] ...} ({@link dev.attnir.encoders.TextTokenizer#encodePacked}: the query keeps at most half the positions, the
+ * passages share the rest equally, each cut from its end), and the attention probabilities of every layer are
+ * exposed. A passage token's weight is the attention it receives from the focus tokens (the query's content tokens,
+ * or its last one), averaged over focus tokens and summed over layers and heads, as ICR aggregates a decoder's.
+ *
+ * <p>Deviations from a decoder reader: attention is bidirectional, so the query may sit before the passages (it does
+ * here, as in a cross-encoder's pair) and still attend to all of them; the passage spans are the passages' content
+ * tokens, without the separator that follows each.
+ */
+public final class EncoderReader implements AttentionReader {
+
+  private final OnnxEncoder encoder;
+  private final int[] layers;
+  private final String name;
+
+  /** Reads with every layer of {@code encoder} (which must expose attention); the reader owns the encoder. */
+  public EncoderReader(OnnxEncoder encoder) {
+    if (!encoder.canExpose()) {
+      throw new IllegalArgumentException("reader " + encoder.spec().name() + ": its graph cannot expose attention "
+          + "probabilities (looked for BERT-style '<prefix>/encoder/layer.N/attention/self/Softmax' nodes)");
+    }
+    this.encoder = encoder;
+    this.layers = new int[encoder.numLayers()];
+    Arrays.setAll(layers, i -> i);
+    this.name = encoder.spec().name();
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** The reader's position budget (special tokens included). */
+  public int maxLength() {
+    return encoder.tokenizer().maxLength();
+  }
+
+  @Override
+  public List<ContextAttention> read(List<Context> contexts, Focus focus) {
+    List<TokenizedText> tokens = new ArrayList<>(contexts.size());
+    for (int c = 0; c < contexts.size(); c++) {
+      Context context = contexts.get(c);
+      try {
+        tokens.add(encoder.tokenizer().encodePacked(context.query(), context.passages()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("reader " + name + ", context " + c + ": " + e.getMessage(), e);
+      }
+    }
+    ContextAttention[] out = new ContextAttention[contexts.size()];
+    TensorRequest request = TensorRequest.none().withAttentions(layers);
+    encoder.encodeTokenized(tokens, request, (rows, outputs) -> {
+      for (int b = 0; b < rows.length; b++) {
+        out[rows[b]] = attention(tokens.get(rows[b]), outputs, b, focus);
+      }
+    }, ProgressListener.none());
+    return List.of(out);
+  }
+
+  private ContextAttention attention(TokenizedText text, EncoderOutputs outputs, int b, Focus focus) {
+    TokenizedText.Span query = text.segment(0);
+    if (query.length() == 0) {
+      throw new IllegalArgumentException("reader " + name + ": the query kept no token");
+    }
+    int from = focus == Focus.LAST_QUERY_TOKEN ? query.end() - 1 : query.start();
+    int to = query.end();
+    double[] weight = new double[text.length()];
+    for (int layer : layers) {
+      float[] a = outputs.attention(layer);
+      for (int h = 0; h < outputs.numHeads(); h++) {
+        for (int q = from; q < to; q++) {
+          int row = outputs.attentionOffset(b, h, q);
+          for (int t = 0; t < text.length(); t++) {
+            weight[t] += a[row + t];
+          }
+        }
+      }
+    }
+    int focusTokens = to - from;
+    List<float[]> slots = new ArrayList<>(text.segments().size() - 1);
+    for (int s = 1; s < text.segments().size(); s++) {
+      TokenizedText.Span span = text.segment(s);
+      float[] w = new float[span.length()];
+      for (int t = 0; t < w.length; t++) {
+        w[t] = (float) (weight[span.start() + t] / focusTokens);
+      }
+      slots.add(w);
+    }
+    return new ContextAttention(slots, text.truncated());
+  }
+
+  @Override
+  public void close() {
+    encoder.close();
+  }
+}

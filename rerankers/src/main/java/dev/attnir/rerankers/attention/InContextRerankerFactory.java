@@ -1,0 +1,120 @@
+package dev.attnir.rerankers.attention;
+
+import dev.attnir.core.Reranker;
+import dev.attnir.core.RerankerFactory;
+import dev.attnir.encoders.EncoderOptions;
+import dev.attnir.encoders.ModelRegistry;
+import dev.attnir.encoders.ModelSpec;
+import dev.attnir.encoders.OnnxEncoder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code --rerank icr[:reader=MODEL][,calibrate=true|false][,focus=query|last][,order=reverse|forward]
+ * [,max-words=300][,window=4][,stride=2][,max-length=512]}: in-context reranking ({@link InContextReranker}) with an
+ * encoder reader ({@link EncoderReader}; a built-in model name or a local model directory). Unknown options and bad
+ * values are refused, naming them.
+ *
+ * <p>The default window, 4 documents per read, lets each of them keep about 110 tokens of an encoder's 512 positions
+ * after a query of up to 50; larger windows cut every passage shorter.
+ */
+public final class InContextRerankerFactory implements RerankerFactory {
+
+  /** The name users select it by. */
+  public static final String NAME = "icr";
+
+  private static final Set<String> OPTIONS =
+      Set.of("reader", "calibrate", "focus", "order", "max-words", "window", "stride", "max-length");
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String description() {
+    return "in-context attention reranking (ICR) with an encoder reader: reader=MODEL|DIR, calibrate=true|false, "
+        + "focus=query|last, order=reverse|forward, max-words=N, window=N, stride=N, max-length=N";
+  }
+
+  @Override
+  public Reranker create(Map<String, String> options) {
+    List<String> unknown = new ArrayList<>();
+    for (String key : options.keySet()) {
+      if (!OPTIONS.contains(key)) {
+        unknown.add(key);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("reranker " + NAME + ": unknown option(s) " + unknown + "; known: "
+          + String.join(", ", OPTIONS.stream().sorted().toList()));
+    }
+    int window = positive(options, "window", 4);
+    InContextReranker.Settings settings = new InContextReranker.Settings(
+        bool(options, "calibrate", true),
+        switch (options.getOrDefault("focus", "query").toLowerCase(Locale.ROOT)) {
+          case "query" -> AttentionReader.Focus.QUERY;
+          case "last" -> AttentionReader.Focus.LAST_QUERY_TOKEN;
+          default -> throw new IllegalArgumentException("reranker " + NAME + ": focus must be query or last, got '"
+              + options.get("focus") + "'");
+        },
+        switch (options.getOrDefault("order", "reverse").toLowerCase(Locale.ROOT)) {
+          case "reverse" -> true;
+          case "forward" -> false;
+          default -> throw new IllegalArgumentException("reranker " + NAME + ": order must be reverse or forward, "
+              + "got '" + options.get("order") + "'");
+        },
+        positive(options, "max-words", 300), window, positive(options, "stride", Math.max(1, window / 2)));
+    String readerName = options.getOrDefault("reader", ModelRegistry.DEFAULT_MODEL);
+    ModelSpec spec;
+    try {
+      spec = ModelRegistry.resolve(readerName);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("reranker " + NAME + ": reader=" + readerName + ": " + e.getMessage(), e);
+    }
+    spec = spec.withMaxLength(positive(options, "max-length", 512));
+    OnnxEncoder encoder = OnnxEncoder.load(spec, EncoderOptions.defaults());
+    try {
+      EncoderReader reader = new EncoderReader(encoder);
+      String label = NAME + "-" + spec.name() + (settings.calibrate() ? "" : "-nocalib")
+          + (settings.focus() == AttentionReader.Focus.LAST_QUERY_TOKEN ? "-last" : "");
+      return new InContextReranker(reader, settings, label, true);
+    } catch (RuntimeException e) {
+      encoder.close();
+      throw e;
+    }
+  }
+
+  private static boolean bool(Map<String, String> options, String key, boolean dflt) {
+    String v = options.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    return switch (v.toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("reranker " + NAME + ": " + key + " must be true or false, got '"
+          + v + "'");
+    };
+  }
+
+  private static int positive(Map<String, String> options, String key, int dflt) {
+    String v = options.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n < 1) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("reranker " + NAME + ": " + key + " must be a positive integer, got '" + v
+          + "'");
+    }
+  }
+}
