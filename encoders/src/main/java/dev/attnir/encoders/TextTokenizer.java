@@ -166,6 +166,27 @@ public final class TextTokenizer implements AutoCloseable {
    *     no token
    */
   public TokenizedText encodePacked(String query, List<String> passages) {
+    return encodePacked(query, passages, Integer.MAX_VALUE);
+  }
+
+  /**
+   * The tokens {@link #encodePacked(String, List)} leaves to the passages after {@code query}, for {@code count}
+   * passages: what a second read with another query passes as {@code passageBudget} to keep exactly the same passage
+   * tokens (e.g. ICR's calibration read with a content-free query).
+   */
+  public int packedPassageBudget(String query, int count) {
+    PairTemplate t = template();
+    int budget = maxLength - t.prefix().length - t.middle().length - count * t.suffix().length;
+    int queryLen = forSpans.encode(query).getIds().length;
+    return budget - Math.min(queryLen, Math.max(0, budget / 2));
+  }
+
+  /**
+   * As {@link #encodePacked(String, List)}, with the passages sharing at most {@code passageBudget} tokens: given the
+   * {@link #packedPassageBudget} of another query, the passages keep the tokens they keep next to that query (when
+   * this query is not longer).
+   */
+  public TokenizedText encodePacked(String query, List<String> passages, int passageBudget) {
     if (passages.isEmpty()) {
       throw new IllegalArgumentException("a packed sequence needs at least one passage");
     }
@@ -183,7 +204,7 @@ public final class TextTokenizer implements AutoCloseable {
     for (int i = 0; i < k; i++) {
       lens[i] = parts[i + 1].getIds().length;
     }
-    int[] keep = waterFill(lens, budget - queryKeep);
+    int[] keep = waterFill(lens, Math.min(budget - queryKeep, passageBudget));
     boolean truncated = queryKeep < queryLen;
     for (int i = 0; i < k; i++) {
       if (keep[i] == 0 && lens[i] > 0) {

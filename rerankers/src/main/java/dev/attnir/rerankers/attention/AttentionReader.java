@@ -28,13 +28,23 @@ public interface AttentionReader extends AutoCloseable {
    */
   List<ContextAttention> read(List<Context> contexts, Focus focus);
 
-  /** One context: the query and the passages in the order they are placed (slot 0 first). */
-  record Context(String query, List<String> passages) {
+  /**
+   * One context: the query and the passages in the order they are placed (slot 0 first).
+   *
+   * @param layoutQuery null, or a query whose room the passages get: they are cut exactly as they would be next to
+   *     it, so a second read with another (not longer) query sees the same passage tokens, as ICR's calibration needs
+   */
+  record Context(String query, List<String> passages, String layoutQuery) {
     public Context {
       passages = List.copyOf(passages);
       if (passages.isEmpty()) {
         throw new IllegalArgumentException("a context needs at least one passage");
       }
+    }
+
+    /** A context cut for its own query. */
+    public Context(String query, List<String> passages) {
+      this(query, passages, null);
     }
   }
 

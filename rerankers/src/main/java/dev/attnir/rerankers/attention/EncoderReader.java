@@ -54,7 +54,10 @@ public final class EncoderReader implements AttentionReader {
     for (int c = 0; c < contexts.size(); c++) {
       Context context = contexts.get(c);
       try {
-        tokens.add(encoder.tokenizer().encodePacked(context.query(), context.passages()));
+        var tokenizer = encoder.tokenizer();
+        int passageBudget = context.layoutQuery() == null ? Integer.MAX_VALUE
+            : tokenizer.packedPassageBudget(context.layoutQuery(), context.passages().size());
+        tokens.add(tokenizer.encodePacked(context.query(), context.passages(), passageBudget));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("reader " + name + ", context " + c + ": " + e.getMessage(), e);
       }

@@ -28,7 +28,7 @@ import java.util.List;
  * <p>Deviations: the readers here are the encoders we ship, not an instruction-tuned decoder, so there is no prompt
  * with instructions and {@code [i]} markers: an {@link EncoderReader} packs {@code [CLS] query [SEP] p1 [SEP] ...}
  * with the query first (its attention is bidirectional). The calibration pass is a second full read (an encoder has
- * no key/value cache to share). Ties in a window's sort keep the prompt order (the code's {@code torch.sort} leaves
+ * no key/value cache to share), with the passages cut exactly as next to the real query. Ties in a window's sort keep the prompt order (the code's {@code torch.sort} leaves
  * them unspecified). The output scores are synthetic (list length minus position): only the order is meaningful,
  * because scores from different windows are not comparable.
  */
@@ -142,7 +142,8 @@ public final class InContextReranker implements Reranker, AutoCloseable {
     List<AttentionReader.Context> contexts = new ArrayList<>(2);
     contexts.add(new AttentionReader.Context(query, passages));
     if (settings.calibrate()) {
-      contexts.add(new AttentionReader.Context(CALIBRATION_QUERY, passages));
+      // cut as next to the real query, so both reads see the same passage tokens
+      contexts.add(new AttentionReader.Context(CALIBRATION_QUERY, passages, query));
     }
     List<ContextAttention> read = reader.read(contexts, settings.focus());
     double[] scores = new double[passages.size()];

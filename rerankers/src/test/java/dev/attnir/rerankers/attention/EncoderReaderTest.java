@@ -91,6 +91,24 @@ class EncoderReaderTest {
   }
 
   @Test
+  void aCalibrationReadLaidOutForTheRealQueryKeepsTheSamePassageTokens() {
+    String longQuery = "which inflammatory cytokines explain the fever that some people develop a day after a dose "
+        + "of an mRNA vaccine and how long does it usually last";
+    List<String> longPassages = java.util.Collections.nCopies(3, String.join(" ",
+        java.util.Collections.nCopies(60, "cytokine response")));
+    var real = new AttentionReader.Context(longQuery, longPassages);
+    var naAsIs = new AttentionReader.Context("N/A", longPassages);
+    var naLaidOut = new AttentionReader.Context("N/A", longPassages, longQuery);
+    List<ContextAttention> read = reader.read(List.of(real, naAsIs, naLaidOut), AttentionReader.Focus.QUERY);
+    for (int slot = 0; slot < 3; slot++) {
+      int kept = read.get(0).tokens().get(slot).length;
+      assertTrue(read.get(1).tokens().get(slot).length > kept, "a shorter query leaves the passages more room");
+      assertEquals(kept, read.get(2).tokens().get(slot).length, "laid out for the real query: same tokens");
+    }
+    assertTrue(read.get(0).truncated());
+  }
+
+  @Test
   void aContextWhosePassagesCannotAllKeepATokenIsRefused() {
     List<String> many = java.util.Collections.nCopies(200, "a passage of several words each");
     var e = assertThrows(IllegalArgumentException.class,
