@@ -21,6 +21,12 @@ public interface AttentionReader extends AutoCloseable {
   String name();
 
   /**
+   * What determines the attention this reader reports (model weights, positions, layers, packing): a profile
+   * calibrated with one reader is refused for a reader with another identity.
+   */
+  String identity();
+
+  /**
    * Reads each context; one result per context, in order. Contexts are independent (batched where it pays).
    *
    * @throws IllegalArgumentException when a context cannot be read (no passage, or too many passages for the

@@ -43,6 +43,12 @@ public final class EncoderReader implements AttentionReader {
     return name;
   }
 
+  @Override
+  public String identity() {
+    return "encoder:" + name + ",onnx-sha256=" + encoder.fingerprint() + ",max-length=" + maxLength() + ",layers=all("
+        + layers.length + "),packing=query-first";
+  }
+
   /** The reader's position budget (special tokens included). */
   public int maxLength() {
     return encoder.tokenizer().maxLength();

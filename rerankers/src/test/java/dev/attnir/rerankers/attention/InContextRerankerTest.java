@@ -32,6 +32,11 @@ class InContextRerankerTest {
     }
 
     @Override
+    public String identity() {
+      return "scripted";
+    }
+
+    @Override
     public List<ContextAttention> read(List<Context> contexts, Focus focus) {
       List<ContextAttention> out = new ArrayList<>();
       for (Context c : contexts) {
