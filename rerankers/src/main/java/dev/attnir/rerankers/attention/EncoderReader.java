@@ -1,7 +1,10 @@
 package dev.attnir.rerankers.attention;
 
 import dev.attnir.core.ProgressListener;
+import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.EncoderOutputs;
+import dev.attnir.encoders.ModelRegistry;
+import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.TensorRequest;
 import dev.attnir.encoders.TokenizedText;
@@ -36,6 +39,22 @@ public final class EncoderReader implements AttentionReader {
     this.layers = new int[encoder.numLayers()];
     Arrays.setAll(layers, i -> i);
     this.name = encoder.spec().name();
+  }
+
+  /**
+   * Opens a built-in model by name, or a local model directory, as a reader with {@code maxLength} positions.
+   *
+   * @throws IllegalArgumentException for an unknown model or one whose attention cannot be exposed
+   */
+  public static EncoderReader open(String nameOrDir, int maxLength) {
+    ModelSpec spec = ModelRegistry.resolve(nameOrDir).withMaxLength(maxLength);
+    OnnxEncoder encoder = OnnxEncoder.load(spec, EncoderOptions.defaults());
+    try {
+      return new EncoderReader(encoder);
+    } catch (RuntimeException e) {
+      encoder.close();
+      throw e;
+    }
   }
 
   @Override
