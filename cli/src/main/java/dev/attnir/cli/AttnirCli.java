@@ -13,7 +13,8 @@ import picocli.CommandLine;
     subcommands = {IndexCommand.class, SearchCommand.class, EvaluateCommand.class, RescoreCommand.class,
         CompareCommand.class, RegressionCommand.class, SummarizeCommand.class, ComparePoolingsCommand.class,
         DittoSearchCommand.class, TrainPoolingCommand.class, TrainRerankerCommand.class, NqPassagesCommand.class, PositionSetsCommand.class,
-        PositionBiasCommand.class, AttentionProfileCommand.class, CommandLine.HelpCommand.class})
+        PositionBiasCommand.class, AttentionProfileCommand.class,
+        OrderSensitivityCommand.class, CommandLine.HelpCommand.class})
 public final class AttnirCli implements Runnable {
 
   /** Exit code for bad input, configuration or an unusable index (the message says which). */
