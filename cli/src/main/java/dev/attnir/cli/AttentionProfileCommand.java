@@ -125,7 +125,12 @@ final class AttentionProfileCommand implements Callable<Integer> {
           out.printf(Locale.ROOT, "  %s - %s  %+.4f [%+.4f, %+.4f]%n", d.order(), d.baseline(), d.mean(), d.low(),
               d.high());
         }
+        double[] sortedLast = AttnRankStudy.goldLastAfterSorting(r, AttentionReader.Focus.LAST_QUERY_TOKEN, items, 3);
+        out.printf(Locale.ROOT, "Attention sorting (last query token) from retrieval order: gold in the last slot "
+            + "before %.3f, after round 1 %.3f, 2 %.3f, 3 %.3f%n", sortedLast[0], sortedLast[1], sortedLast[2],
+            sortedLast[3]);
         ObjectNode root = json.createObjectNode();
+        root.set("goldLastAfterSortingRounds", json.valueToTree(sortedLast));
         root.put("reader", r.identity());
         root.put("k", k);
         root.put("focus", f.name());

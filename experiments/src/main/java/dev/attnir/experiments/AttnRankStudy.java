@@ -139,6 +139,32 @@ public final class AttnRankStudy {
     return new Result(orders, differences, shares, items.size(), retrieved);
   }
 
+  /**
+   * Attention sorting from retrieval order: the share of items whose gold passage sits in the last slot after each of
+   * {@code rounds} rounds (element 0: before sorting, i.e. retrieval order).
+   */
+  public static double[] goldLastAfterSorting(AttentionReader reader, AttentionReader.Focus focus, List<Item> items,
+      int rounds) {
+    var sorting = new dev.attnir.rerankers.attention.AttentionSorting(reader, focus, rounds, false);
+    double[] last = new double[rounds + 1];
+    for (Item item : items) {
+      int k = item.bestFirst().size();
+      if (item.goldIndex() == k - 1) {
+        last[0]++;
+      }
+      List<int[]> orders = sorting.rounds(item.query(), item.bestFirst());
+      for (int r = 0; r < rounds; r++) {
+        if (orders.get(r)[k - 1] == item.goldIndex()) {
+          last[r + 1]++;
+        }
+      }
+    }
+    for (int r = 0; r <= rounds; r++) {
+      last[r] /= items.size();
+    }
+    return last;
+  }
+
   static double mean(double[] v) {
     double s = 0;
     for (double x : v) {

@@ -103,4 +103,63 @@ class AttnRankTest {
     var bad = assertThrows(IllegalArgumentException.class, () -> SlotProfile.read(file));
     assertTrue(bad.getMessage().contains(file.toString()) && bad.getMessage().contains("'k'"), bad.getMessage());
   }
+
+  /** Attention = a per-passage relevance plus a bias on the last slot: sorting should converge on relevance. */
+  private static final class RelevanceReader implements AttentionReader {
+    final java.util.Map<String, Double> relevance;
+    final double lastSlotBias;
+
+    RelevanceReader(java.util.Map<String, Double> relevance, double lastSlotBias) {
+      this.relevance = relevance;
+      this.lastSlotBias = lastSlotBias;
+    }
+
+    @Override
+    public String name() {
+      return "relevance";
+    }
+
+    @Override
+    public String identity() {
+      return "relevance";
+    }
+
+    @Override
+    public List<ContextAttention> read(List<Context> contexts, Focus focus) {
+      List<ContextAttention> out = new ArrayList<>();
+      for (Context c : contexts) {
+        List<float[]> slots = new ArrayList<>();
+        for (int s = 0; s < c.passages().size(); s++) {
+          double v = relevance.get(c.passages().get(s)) + (s == c.passages().size() - 1 ? lastSlotBias : 0);
+          slots.add(new float[] {(float) v});
+        }
+        out.add(new ContextAttention(slots, false));
+      }
+      return out;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void attentionSortingMovesTheMostAttendedLastEachRound() {
+    // relevance a=0.1 b=0.4 c=0.3 d=0.2; the last slot gets +0.25 (a recency bias)
+    var reader = new RelevanceReader(java.util.Map.of("a", 0.1, "b", 0.4, "c", 0.3, "d", 0.2), 0.25);
+    var sorting = new AttentionSorting(reader, AttentionReader.Focus.QUERY, 3, false);
+    List<int[]> rounds = sorting.rounds("q", List.of("a", "b", "c", "d"));
+    // round 1 reads a b c d: masses .1 .4 .3 .45 -> ascending a c b d
+    assertArrayEquals(new int[] {0, 2, 1, 3}, rounds.get(0));
+    // round 2 reads a c b d: .1 .3 .4 .45 -> unchanged
+    assertArrayEquals(new int[] {0, 2, 1, 3}, rounds.get(1));
+    assertArrayEquals(new int[] {0, 2, 1, 3}, rounds.get(2));
+    var ranking = sorting.rerank("q", List.of(
+        new dev.attnir.core.Candidate("A", 1, 4, 0, 0, 1, "a"), new dev.attnir.core.Candidate("B", 2, 3, 0, 0, 1, "b"),
+        new dev.attnir.core.Candidate("C", 3, 2, 0, 0, 1, "c"), new dev.attnir.core.Candidate("D", 4, 1, 0, 0, 1, "d")));
+    assertEquals(List.of("D", "B", "C", "A"), ranking.docs().stream().map(d -> d.docId()).toList());
+    // without the bias it settles on relevance order, most relevant last
+    var unbiased = new AttentionSorting(new RelevanceReader(java.util.Map.of("a", 0.1, "b", 0.4, "c", 0.3, "d", 0.2),
+        0), AttentionReader.Focus.QUERY, 1, false);
+    assertArrayEquals(new int[] {0, 3, 2, 1}, unbiased.rounds("q", List.of("a", "b", "c", "d")).get(0));
+  }
 }
