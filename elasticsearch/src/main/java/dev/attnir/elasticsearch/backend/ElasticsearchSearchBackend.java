@@ -1,0 +1,326 @@
+package dev.attnir.elasticsearch.backend;
+
+import co.elastic.clients.elasticsearch._types.ElasticsearchException;
+import co.elastic.clients.elasticsearch._types.SearchType;
+import co.elastic.clients.elasticsearch._types.query_dsl.ChildScoreMode;
+import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import co.elastic.clients.elasticsearch.core.MgetResponse;
+import co.elastic.clients.elasticsearch.core.SearchRequest;
+import co.elastic.clients.elasticsearch.core.SearchResponse;
+import co.elastic.clients.elasticsearch.core.get.GetResult;
+import co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem;
+import co.elastic.clients.elasticsearch.core.search.Hit;
+import co.elastic.clients.elasticsearch.core.search.InnerHits;
+import co.elastic.clients.elasticsearch.core.search.InnerHitsResult;
+import co.elastic.clients.json.JsonData;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.attnir.indexer.IndexException;
+import dev.attnir.indexer.IndexManifest;
+import dev.attnir.indexer.search.Bm25Params;
+import dev.attnir.indexer.search.LuceneVectors;
+import dev.attnir.indexer.search.PassageHit;
+import dev.attnir.indexer.search.PassageRef;
+import dev.attnir.indexer.search.SearchBackend;
+import dev.attnir.indexer.search.StoredPassage;
+import dev.attnir.indexer.search.VectorSearch;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.index.VectorSimilarityFunction;
+
+/**
+ * A {@link SearchBackend} over an Elasticsearch index written by {@link ElasticsearchIndexWriter} (layout and the
+ * choice of nested passages: {@link PassageIndexLayout}).
+ *
+ * <p>Deviations from {@code LuceneSearchBackend}:
+ *
+ * <ul>
+ *   <li>{@link #lexical} and {@link #vector} return the best passage of each of the top {@code k} <em>documents</em>
+ *       (a nested query with {@code score_mode: max}, or nested kNN, plus one inner hit), not the top {@code k}
+ *       passages. {@code MaxPassage} aggregates hits to documents by their best passage, so it ranks these exactly as
+ *       it ranks the Lucene backend's top passages (each document scores as its best passage either way), and it
+ *       fills {@code k} documents at the first request.
+ *   <li>BM25 parameters are fixed per index (its {@code attnir_bm25} similarity settings); asking for others is
+ *       refused with an {@link IndexException} naming both (close the index, update
+ *       {@code index.similarity.attnir_bm25.k1/b}, reopen it, or rebuild).
+ *   <li>HNSW search maps {@link VectorSearch#oversample()} to {@code num_candidates = k * oversample} (at most
+ *       10,000, Elasticsearch's limit); exact search is a {@code script_score} over every passage vector, scored as
+ *       Lucene scores the similarity, so the raw similarity comes back as in the Lucene backend.
+ *   <li>Pooling state lives in the cluster ({@link PoolingStateStore}), not beside the index on disk.
+ * </ul>
+ */
+public final class ElasticsearchSearchBackend implements SearchBackend {
+
+  /** Elasticsearch's upper limit on {@code num_candidates}. */
+  static final int MAX_NUM_CANDIDATES = 10_000;
+  private static final String BEST_PASSAGE = "best_passage";
+
+  private final ElasticsearchConnection connection;
+  private final String index;
+  private final String where;
+  private final IndexManifest manifest;
+  private final Bm25Params bm25;
+  private final boolean multiShard;
+  private final VectorSimilarityFunction similarity;
+
+  private ElasticsearchSearchBackend(ElasticsearchConnection connection, String index, IndexManifest manifest,
+      Bm25Params bm25, boolean multiShard) {
+    this.connection = connection;
+    this.index = index;
+    this.where = connection.where(index);
+    this.manifest = manifest;
+    this.bm25 = bm25;
+    this.multiShard = multiShard;
+    this.similarity = manifest.hasVectors() ? LuceneVectors.function(manifest.embedding()) : null;
+  }
+
+  /**
+   * Opens an index for searching: reads its manifest from the mapping's {@code _meta} and checks the mapping holds
+   * what searching needs. The connection stays the caller's.
+   *
+   * @throws IndexException when the index does not exist, has no attnir manifest, or its mapping lacks fields or
+   *     disagrees with the manifest (every difference listed)
+   */
+  public static ElasticsearchSearchBackend open(ElasticsearchConnection connection, String index) {
+    String where = connection.where(index);
+    JsonNode response = connection.json("GET", "/" + index, null, true);
+    if (response == null) {
+      throw new IndexException(IndexException.Reason.MISSING, "no " + where + " (the cluster has no such index)");
+    }
+    JsonNode metadata = response.path(index);
+    if (metadata.isMissingNode()) {
+      // an alias: the response is keyed by the concrete index
+      metadata = response.elements().next();
+    }
+    IndexManifest manifest = PassageIndexLayout.manifest(metadata, where);
+    List<String> differences = PassageIndexLayout.mappingDifferences(metadata, manifest);
+    if (!differences.isEmpty()) {
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, where + " cannot be searched as its manifest "
+          + "says: " + String.join("; ", differences));
+    }
+    JsonNode settings = metadata.path("settings").path("index");
+    JsonNode sim = settings.path("similarity").path(PassageIndexLayout.SIMILARITY);
+    if (!sim.has("k1") || !sim.has("b")) {
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, where + " has no BM25 similarity settings "
+          + "(index.similarity." + PassageIndexLayout.SIMILARITY + ".k1 and .b)");
+    }
+    Bm25Params bm25 = new Bm25Params(Float.parseFloat(sim.path("k1").asText()),
+        Float.parseFloat(sim.path("b").asText()));
+    boolean multiShard = settings.path("number_of_shards").asInt(1) > 1;
+    return new ElasticsearchSearchBackend(connection, index, manifest, bm25, multiShard);
+  }
+
+  /**
+   * Opens an index and checks it was built as {@code expected} (analyzer, passages, embedding identity).
+   *
+   * @throws IndexException listing every difference
+   */
+  public static ElasticsearchSearchBackend open(ElasticsearchConnection connection, String index,
+      IndexManifest expected) {
+    ElasticsearchSearchBackend backend = open(connection, index);
+    List<String> differences = backend.manifest.buildDifferences(expected);
+    if (!differences.isEmpty()) {
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, backend.where
+          + " was built differently from what was asked: " + String.join("; ", differences));
+    }
+    return backend;
+  }
+
+  /** How messages name this index. */
+  public String where() {
+    return where;
+  }
+
+  @Override
+  public IndexManifest manifest() {
+    return manifest;
+  }
+
+  /** The BM25 parameters the index scores with. */
+  public Bm25Params bm25() {
+    return bm25;
+  }
+
+  @Override
+  public List<PassageHit> lexical(String query, int k, Bm25Params params) {
+    if (!params.equals(bm25)) {
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, where + " scores BM25 with k1=" + bm25.k1()
+          + " b=" + bm25.b() + " (index settings), but k1=" + params.k1() + " b=" + params.b() + " was asked. "
+          + "Elasticsearch fixes BM25 parameters per index: search with the index's, or update its "
+          + "index.similarity." + PassageIndexLayout.SIMILARITY + " settings (close, update, open)");
+    }
+    if (k <= 0 || query.isBlank()) {
+      return List.of();
+    }
+    // match analyses the query with the field's analyzer into one SHOULD term clause per token, duplicates kept:
+    // the bag of words the Lucene backend builds
+    Query passageQuery = Query.of(q -> q.match(m -> m.field(PassageIndexLayout.nested(PassageIndexLayout.CONTENTS))
+        .query(query)));
+    return search(nestedBest(passageQuery), k);
+  }
+
+  @Override
+  public List<PassageHit> vector(float[] query, int k, VectorSearch mode) {
+    requireVectors(query);
+    if (k <= 0) {
+      return List.of();
+    }
+    List<Float> vector = new ArrayList<>(query.length);
+    for (float f : query) {
+      vector.add(f);
+    }
+    List<PassageHit> hits;
+    if (mode.exact()) {
+      hits = search(nestedBest(exactScore(vector)), k);
+    } else {
+      int candidates = (int) Math.min(MAX_NUM_CANDIDATES, Math.max(k, (long) k * mode.oversample()));
+      if (k > MAX_NUM_CANDIDATES) {
+        throw new IllegalArgumentException("k=" + k + " exceeds Elasticsearch's kNN limit of " + MAX_NUM_CANDIDATES);
+      }
+      hits = run(SearchRequest.of(s -> s.index(index).size(k).source(src -> src.fetch(false)).trackTotalHits(t -> t
+          .enabled(false)).knn(kn -> kn.field(PassageIndexLayout.nested(PassageIndexLayout.VECTOR))
+              .queryVector(vector).k(k).numCandidates(candidates).innerHits(bestPassage()))));
+    }
+    List<PassageHit> raw = new ArrayList<>(hits.size());
+    for (PassageHit h : hits) {
+      raw.add(new PassageHit(h.docId(), h.ordinal(), LuceneVectors.rawFromScore(similarity, h.score())));
+    }
+    return raw;
+  }
+
+  /** Brute force: every passage vector scored by a script as Lucene scales the similarity (non-negative scores). */
+  private Query exactScore(List<Float> vector) {
+    String field = "'" + PassageIndexLayout.nested(PassageIndexLayout.VECTOR) + "'";
+    String source = switch (similarity) {
+      case DOT_PRODUCT -> "(1.0 + dotProduct(params.q, " + field + ")) / 2.0";
+      case COSINE -> "(1.0 + cosineSimilarity(params.q, " + field + ")) / 2.0";
+      case MAXIMUM_INNER_PRODUCT -> "double d = dotProduct(params.q, " + field + "); d < 0 ? 1.0 / (1.0 - d) : d + 1.0";
+      case EUCLIDEAN -> "double d = l2norm(params.q, " + field + "); 1.0 / (1.0 + d * d)";
+    };
+    return Query.of(q -> q.scriptScore(ss -> ss
+        .query(inner -> inner.exists(e -> e.field(PassageIndexLayout.nested(PassageIndexLayout.VECTOR))))
+        .script(sc -> sc.source(src -> src.scriptString(source)).params("q", JsonData.of(vector)))));
+  }
+
+  private void requireVectors(float[] query) {
+    if (!manifest.hasVectors()) {
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, where
+          + " has no vectors (built BM25-only); rebuild it with a model for dense retrieval");
+    }
+    if (query.length != manifest.embedding().dimension()) {
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, "query vector has " + query.length
+          + " dimensions, " + where + " has " + manifest.embedding().dimension());
+    }
+  }
+
+  /** Documents scored by their best passage under {@code passageQuery}, that passage named by an inner hit. */
+  private static Query nestedBest(Query passageQuery) {
+    return Query.of(q -> q.nested(n -> n.path(PassageIndexLayout.PASSAGES).scoreMode(ChildScoreMode.Max)
+        .query(passageQuery).innerHits(bestPassage())));
+  }
+
+  private static InnerHits bestPassage() {
+    return InnerHits.of(ih -> ih.name(BEST_PASSAGE).size(1).source(s -> s.fetch(false))
+        .docvalueFields(f -> f.field(PassageIndexLayout.nested(PassageIndexLayout.ORDINAL))));
+  }
+
+  private List<PassageHit> search(Query query, int k) {
+    return run(SearchRequest.of(s -> {
+      s.index(index).size(k).query(query).source(src -> src.fetch(false)).trackTotalHits(t -> t.enabled(false));
+      if (multiShard) {
+        // shard-local BM25 statistics would make scores depend on routing; one global set, as in one Lucene index
+        s.searchType(SearchType.DfsQueryThenFetch);
+      }
+      return s;
+    }));
+  }
+
+  private List<PassageHit> run(SearchRequest request) {
+    SearchResponse<Void> response;
+    try {
+      response = connection.client().search(request, Void.class);
+    } catch (ElasticsearchException e) {
+      throw new IllegalStateException("search of " + where + " failed: " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw connection.failure("searching " + where, e);
+    }
+    List<PassageHit> hits = new ArrayList<>();
+    for (Hit<Void> hit : response.hits().hits()) {
+      hits.add(new PassageHit(hit.id(), bestOrdinal(hit), hit.score().floatValue()));
+    }
+    return hits;
+  }
+
+  private int bestOrdinal(Hit<?> hit) {
+    InnerHitsResult inner = hit.innerHits().get(BEST_PASSAGE);
+    if (inner == null || inner.hits().hits().isEmpty()) {
+      throw new IllegalStateException(where + ": hit " + hit.id() + " came without its best passage (inner hit)");
+    }
+    JsonData ordinal = inner.hits().hits().get(0).fields().get(PassageIndexLayout.nested(PassageIndexLayout.ORDINAL));
+    return ordinal.toJson().asJsonArray().getJsonNumber(0).intValue();
+  }
+
+  @Override
+  public byte[] poolingState(String sha256) {
+    return PoolingStateStore.read(connection, index, sha256);
+  }
+
+  /**
+   * Fetches stored passages with one multi-get of their documents.
+   *
+   * @throws IllegalArgumentException naming the first passage the index does not hold
+   */
+  @Override
+  public List<StoredPassage> passages(List<PassageRef> refs) {
+    if (refs.isEmpty()) {
+      return List.of();
+    }
+    List<String> ids = new ArrayList<>(new LinkedHashSet<>(refs.stream().map(PassageRef::docId).toList()));
+    MgetResponse<JsonNode> response;
+    try {
+      response = connection.client().mget(m -> m.index(index).ids(ids).sourceIncludes(
+          PassageIndexLayout.nested(PassageIndexLayout.ORDINAL), PassageIndexLayout.nested(PassageIndexLayout.START),
+          PassageIndexLayout.nested(PassageIndexLayout.END), PassageIndexLayout.nested(PassageIndexLayout.CONTENTS)),
+          JsonNode.class);
+    } catch (ElasticsearchException e) {
+      throw new IllegalStateException("fetching passages from " + where + " failed: " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw connection.failure("fetching passages from " + where, e);
+    }
+    Map<String, Map<Integer, JsonNode>> byDoc = new HashMap<>();
+    for (MultiGetResponseItem<JsonNode> item : response.docs()) {
+      if (item.isFailure()) {
+        throw new IllegalStateException("fetching document " + item.failure().id() + " from " + where + " failed: "
+            + item.failure().error().reason());
+      }
+      GetResult<JsonNode> doc = item.result();
+      if (!doc.found()) {
+        continue;
+      }
+      Map<Integer, JsonNode> passages = new HashMap<>();
+      for (JsonNode p : doc.source().path(PassageIndexLayout.PASSAGES)) {
+        passages.put(p.path(PassageIndexLayout.ORDINAL).asInt(), p);
+      }
+      byDoc.put(doc.id(), passages);
+    }
+    List<StoredPassage> out = new ArrayList<>(refs.size());
+    for (PassageRef ref : refs) {
+      Map<Integer, JsonNode> passages = byDoc.get(ref.docId());
+      JsonNode p = passages == null ? null : passages.get(ref.ordinal());
+      if (p == null) {
+        throw new IllegalArgumentException(where + " has no passage " + ref.ordinal() + " of document " + ref.docId()
+            + (passages == null ? " (no such document)" : ""));
+      }
+      out.add(new StoredPassage(ref.docId(), ref.ordinal(), p.path(PassageIndexLayout.START).asInt(),
+          p.path(PassageIndexLayout.END).asInt(), p.path(PassageIndexLayout.CONTENTS).asText()));
+    }
+    return out;
+  }
+
+  /** The connection is the caller's: nothing to release. */
+  @Override
+  public void close() {}
+}
