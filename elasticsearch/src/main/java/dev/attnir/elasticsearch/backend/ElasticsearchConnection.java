@@ -157,6 +157,20 @@ public final class ElasticsearchConnection implements AutoCloseable {
     }
   }
 
+  /** The node's own explanation of a failed typed request: its reason and the distinct root causes' reasons. */
+  static String reason(co.elastic.clients.elasticsearch._types.ElasticsearchException e) {
+    var error = e.error();
+    java.util.LinkedHashSet<String> reasons = new java.util.LinkedHashSet<>();
+    if (error.reason() != null) {
+      reasons.add(error.reason());
+    }
+    error.rootCause().forEach(c -> reasons.add(c.type() + ": " + c.reason()));
+    if (error.causedBy() != null) {
+      reasons.add(error.causedBy().type() + ": " + error.causedBy().reason());
+    }
+    return "HTTP " + e.status() + " " + error.type() + ": " + String.join("; ", reasons);
+  }
+
   /** The cluster's URL, as messages name it. */
   public URI url() {
     return url;

@@ -43,12 +43,16 @@ import org.apache.lucene.index.VectorSimilarityFunction;
  *       passages. {@code MaxPassage} aggregates hits to documents by their best passage, so it ranks these exactly as
  *       it ranks the Lucene backend's top passages (each document scores as its best passage either way), and it
  *       fills {@code k} documents at the first request.
+ *   <li>BM25 scores are divided by {@code k1 + 1}: Elasticsearch's BM25 keeps that factor (Lucene's
+ *       {@code LegacyBM25Similarity}), Lucene 8+ and the Lucene backend do not.
  *   <li>BM25 parameters are fixed per index (its {@code attnir_bm25} similarity settings); asking for others is
  *       refused with an {@link IndexException} naming both (close the index, update
  *       {@code index.similarity.attnir_bm25.k1/b}, reopen it, or rebuild).
  *   <li>HNSW search maps {@link VectorSearch#oversample()} to {@code num_candidates = k * oversample} (at most
  *       10,000, Elasticsearch's limit); exact search is a {@code script_score} over every passage vector, scored as
- *       Lucene scores the similarity, so the raw similarity comes back as in the Lucene backend.
+ *       Lucene scores the similarity, so the raw similarity comes back as in the Lucene backend. It needs the
+ *       {@code lang-painless} module (every default distribution has it; the integ-test distribution does not), and
+ *       without it fails with an {@link UnsupportedOperationException} saying so.
  *   <li>Pooling state lives in the cluster ({@link PoolingStateStore}), not beside the index on disk.
  * </ul>
  */
@@ -159,7 +163,16 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
     // the bag of words the Lucene backend builds
     Query passageQuery = Query.of(q -> q.match(m -> m.field(PassageIndexLayout.nested(PassageIndexLayout.CONTENTS))
         .query(query)));
-    return search(nestedBest(passageQuery), k);
+    List<PassageHit> hits = search(nestedBest(passageQuery), k);
+    // Elasticsearch's BM25 similarity is Lucene's LegacyBM25Similarity: every score times (k1 + 1), which Lucene 8+
+    // dropped (measured on 9.5.3: ratio 1.9 at k1 0.9). Dividing it out gives the Lucene backend's scores; the ranking
+    // is the same either way.
+    float legacyFactor = bm25.k1() + 1f;
+    List<PassageHit> scaled = new ArrayList<>(hits.size());
+    for (PassageHit h : hits) {
+      scaled.add(new PassageHit(h.docId(), h.ordinal(), h.score() / legacyFactor));
+    }
+    return scaled;
   }
 
   @Override
@@ -174,7 +187,16 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
     }
     List<PassageHit> hits;
     if (mode.exact()) {
-      hits = search(nestedBest(exactScore(vector)), k);
+      try {
+        hits = search(nestedBest(exactScore(vector)), k);
+      } catch (IllegalStateException e) {
+        if (e.getMessage() != null && e.getMessage().contains("script_lang not supported [painless]")) {
+          throw new UnsupportedOperationException("exact vector search of " + where + " needs scripting "
+              + "(script_score with the lang-painless module), which the cluster lacks (the integ-test "
+              + "distribution bin/es-node runs has no Painless); search with HNSW instead", e);
+        }
+        throw e;
+      }
     } else {
       int candidates = (int) Math.min(MAX_NUM_CANDIDATES, Math.max(k, (long) k * mode.oversample()));
       if (k > MAX_NUM_CANDIDATES) {
@@ -243,7 +265,7 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
     try {
       response = connection.client().search(request, Void.class);
     } catch (ElasticsearchException e) {
-      throw new IllegalStateException("search of " + where + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException("search of " + where + " failed: " + ElasticsearchConnection.reason(e), e);
     } catch (IOException | RuntimeException e) {
       throw connection.failure("searching " + where, e);
     }
@@ -286,7 +308,8 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
           PassageIndexLayout.nested(PassageIndexLayout.END), PassageIndexLayout.nested(PassageIndexLayout.CONTENTS)),
           JsonNode.class);
     } catch (ElasticsearchException e) {
-      throw new IllegalStateException("fetching passages from " + where + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException("fetching passages from " + where + " failed: " + ElasticsearchConnection.reason(e),
+          e);
     } catch (IOException | RuntimeException e) {
       throw connection.failure("fetching passages from " + where, e);
     }
