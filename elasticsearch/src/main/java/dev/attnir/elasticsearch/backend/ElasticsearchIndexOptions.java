@@ -44,6 +44,10 @@ public record ElasticsearchIndexOptions(Bm25Params bm25, VectorIndexOptions vect
     return new ElasticsearchIndexOptions(p, vectors, shards, replicas, bulkOperations, bulkRetries);
   }
 
+  public ElasticsearchIndexOptions withShards(int newShards, int newReplicas) {
+    return new ElasticsearchIndexOptions(bm25, vectors, newShards, newReplicas, bulkOperations, bulkRetries);
+  }
+
   public ElasticsearchIndexOptions withVectors(VectorIndexOptions v) {
     return new ElasticsearchIndexOptions(bm25, v, shards, replicas, bulkOperations, bulkRetries);
   }

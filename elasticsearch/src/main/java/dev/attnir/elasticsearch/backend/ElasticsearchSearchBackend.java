@@ -69,6 +69,8 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
   private final Bm25Params bm25;
   private final boolean multiShard;
   private final VectorSimilarityFunction similarity;
+  /** Whether {@link #close()} closes the connection (opened by {@link #connect}). */
+  private boolean ownsConnection;
 
   private ElasticsearchSearchBackend(ElasticsearchConnection connection, String index, IndexManifest manifest,
       Bm25Params bm25, boolean multiShard) {
@@ -115,6 +117,24 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
         Float.parseFloat(sim.path("b").asText()));
     boolean multiShard = settings.path("number_of_shards").asInt(1) > 1;
     return new ElasticsearchSearchBackend(connection, index, manifest, bm25, multiShard);
+  }
+
+  /**
+   * Connects to the cluster at {@code url} and opens an index; closing the backend closes the connection.
+   *
+   * @throws IndexException as {@link #open(ElasticsearchConnection, String)}
+   */
+  public static ElasticsearchSearchBackend connect(String url, ElasticsearchConnection.Credentials credentials,
+      String index) {
+    ElasticsearchConnection connection = ElasticsearchConnection.open(url, credentials);
+    try {
+      ElasticsearchSearchBackend backend = open(connection, index);
+      backend.ownsConnection = true;
+      return backend;
+    } catch (RuntimeException e) {
+      connection.close();
+      throw e;
+    }
   }
 
   /**
@@ -343,7 +363,11 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
     return out;
   }
 
-  /** The connection is the caller's: nothing to release. */
+  /** Closes the connection when {@link #connect} opened it; one given to {@link #open} stays the caller's. */
   @Override
-  public void close() {}
+  public void close() {
+    if (ownsConnection) {
+      connection.close();
+    }
+  }
 }

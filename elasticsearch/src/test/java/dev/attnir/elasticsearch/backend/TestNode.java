@@ -21,6 +21,7 @@ final class TestNode {
       if ("true".equals(System.getenv("CI"))) {
         fail(why + " (CI=true: a missing node is a failure)");
       }
+      System.err.println("skipped: " + why); // surefire does not print a class-level skip's reason
       Assumptions.abort(why);
     }
     return url;
