@@ -60,6 +60,11 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
 
   /** Elasticsearch's upper limit on {@code num_candidates}. */
   static final int MAX_NUM_CANDIDATES = 10_000;
+  /**
+   * Documents one search returns at most: Elasticsearch's default {@code index.max_result_window} (a deeper request is
+   * an error there). Since hits are documents, this is 10,000 documents, not passages.
+   */
+  static final int MAX_DOCUMENTS = 10_000;
   private static final String BEST_PASSAGE = "best_passage";
 
   private final ElasticsearchConnection connection;
@@ -179,6 +184,7 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
     if (k <= 0 || query.isBlank()) {
       return List.of();
     }
+    k = Math.min(k, MAX_DOCUMENTS);
     // match analyses the query with the field's analyzer into one SHOULD term clause per token, duplicates kept:
     // the bag of words the Lucene backend builds
     Query passageQuery = Query.of(q -> q.match(m -> m.field(PassageIndexLayout.nested(PassageIndexLayout.CONTENTS))
@@ -201,6 +207,7 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
     if (k <= 0) {
       return List.of();
     }
+    int size = Math.min(k, MAX_DOCUMENTS);
     List<Float> vector = new ArrayList<>(query.length);
     for (float f : query) {
       vector.add(f);
@@ -208,7 +215,7 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
     List<PassageHit> hits;
     if (mode.exact()) {
       try {
-        hits = search(nestedBest(exactScore(vector)), k);
+        hits = search(nestedBest(exactScore(vector)), size);
       } catch (IllegalStateException e) {
         if (e.getMessage() != null && e.getMessage().contains("script_lang not supported [painless]")) {
           throw new UnsupportedOperationException("exact vector search of " + where + " needs scripting "
@@ -218,13 +225,10 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
         throw e;
       }
     } else {
-      int candidates = (int) Math.min(MAX_NUM_CANDIDATES, Math.max(k, (long) k * mode.oversample()));
-      if (k > MAX_NUM_CANDIDATES) {
-        throw new IllegalArgumentException("k=" + k + " exceeds Elasticsearch's kNN limit of " + MAX_NUM_CANDIDATES);
-      }
-      hits = run(SearchRequest.of(s -> s.index(index).size(k).source(src -> src.fetch(false)).trackTotalHits(t -> t
+      int candidates = (int) Math.min(MAX_NUM_CANDIDATES, Math.max(size, (long) size * mode.oversample()));
+      hits = run(SearchRequest.of(s -> s.index(index).size(size).source(src -> src.fetch(false)).trackTotalHits(t -> t
           .enabled(false)).knn(kn -> kn.field(PassageIndexLayout.nested(PassageIndexLayout.VECTOR))
-              .queryVector(vector).k(k).numCandidates(candidates).innerHits(bestPassage()))));
+              .queryVector(vector).k(size).numCandidates(candidates).innerHits(bestPassage()))));
     }
     List<PassageHit> raw = new ArrayList<>(hits.size());
     for (PassageHit h : hits) {
