@@ -195,9 +195,10 @@ public final class ElasticsearchConnection implements AutoCloseable {
     }
     if (root instanceof ConnectException || root instanceof java.net.SocketTimeoutException
         || root instanceof java.net.UnknownHostException) {
-      return new UncheckedIOException(new IOException("cannot reach Elasticsearch at " + url + " while " + doing
-          + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + "; connect timeout "
-          + CONNECT_TIMEOUT_SECONDS + " s). Is the node running (bin/es-node status)?", e));
+      String message = "cannot reach Elasticsearch at " + url + " while " + doing + " ("
+          + root.getClass().getSimpleName() + ": " + root.getMessage() + "; connect timeout "
+          + CONNECT_TIMEOUT_SECONDS + " s). Is the node running (bin/es-node status)?";
+      return new ElasticsearchUnreachableException(message, e instanceof IOException io ? io : new IOException(e));
     }
     if (e instanceof RuntimeException r && !(e instanceof co.elastic.clients.elasticsearch._types.ElasticsearchException)) {
       return r;
