@@ -41,6 +41,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *       {@link PartialWriteException} naming every rejected id with the cluster's reason, after committing the rest.
  *       Rejections for overload (HTTP 429) are first retried with exponential backoff. Vectors are checked by the
  *       cluster (a wrong dimension is one rejected document, not a failed batch).
+ *   <li>The manifest is not atomic with the data: {@link #commit()} refreshes, counts and then writes the new
+ *       manifest into the mapping's {@code _meta}; a failure between leaves the previous manifest's counts and
+ *       fingerprint until the next commit.
  *   <li>{@link PassageIndexWriter.Mode#OVERWRITE} deletes the index at once, not at the first commit.
  *   <li>The BM25 parameters of an existing index are kept on append (Elasticsearch fixes them per index).
  * </ul>
