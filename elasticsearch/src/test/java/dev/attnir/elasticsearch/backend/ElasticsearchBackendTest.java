@@ -47,6 +47,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The Elasticsearch backend against a real node (see {@link TestNode}), compared with the Lucene backend on the same
@@ -200,6 +202,45 @@ class ElasticsearchBackendTest {
       Ranking hnsw = top(elastic, d -> elastic.vector(v, d, VectorSearch.hnsw(100)), 10);
       assertSameRanking(exact, hnsw, 1e-4, "kNN '" + q + "'");
     }
+  }
+
+  /**
+   * Quantised HNSW (int8, BBQ) is written with the asked index options and still finds most of the exact top 10 (the
+   * thresholds are loose on purpose: quantisation loses recall; this checks the options reach Elasticsearch and the
+   * search path works with them, not the quantisers' quality).
+   */
+  @ParameterizedTest
+  @EnumSource(value = VectorIndexOptions.Type.class, names = {"INT8_HNSW", "BBQ_HNSW"})
+  void quantisedIndexOptionsAreAppliedAndSearchable(VectorIndexOptions.Type type) {
+    String name = newIndexName();
+    ElasticsearchIndexOptions options = ElasticsearchIndexOptions.defaults()
+        .withVectors(new VectorIndexOptions(type, 24, 200));
+    try (ElasticsearchIndexWriter w = ElasticsearchIndexWriter.open(connection, name, "english-porter", encoder,
+        options, PassageIndexWriter.Mode.CREATE_OR_APPEND)) {
+      w.write(encoded.passages(), encoded.vectors(), encoded.digests());
+      w.commit();
+    }
+    JsonNode indexOptions = connection.json("GET", "/" + name + "/_mapping", null, false).path(name)
+        .path("mappings").path("properties").path("passages").path("properties").path("vector")
+        .path("index_options");
+    assertEquals(type.esName(), indexOptions.path("type").asText(), indexOptions.toString());
+    assertEquals(24, indexOptions.path("m").asInt(), indexOptions.toString());
+    assertEquals(200, indexOptions.path("ef_construction").asInt(), indexOptions.toString());
+    ElasticsearchSearchBackend quantised = ElasticsearchSearchBackend.open(connection, name);
+    int found = 0;
+    int asked = 0;
+    for (String q : queries.subList(0, 10)) {
+      float[] v = embedder.embedQuery(q);
+      Set<String> exact = new java.util.HashSet<>();
+      top(lucene, d -> lucene.vector(v, d, VectorSearch.exhaustive()), 10).forEach(s -> exact.add(s.docId()));
+      for (ScoredDoc s : top(quantised, d -> quantised.vector(v, d, VectorSearch.hnsw(10)), 10)) {
+        found += exact.contains(s.docId()) ? 1 : 0;
+      }
+      asked += exact.size();
+    }
+    double recall = (double) found / asked;
+    System.out.printf(java.util.Locale.ROOT, "%s recall@10 against exact float search: %.3f%n", type, recall);
+    assertTrue(recall >= 0.7, type + " recall@10 " + recall);
   }
 
   @Test
