@@ -41,8 +41,8 @@ import org.apache.lucene.index.VectorSimilarityFunction;
  *   <li>{@link #lexical} and {@link #vector} return the best passage of each of the top {@code k} <em>documents</em>
  *       (a nested query with {@code score_mode: max}, or nested kNN, plus one inner hit), not the top {@code k}
  *       passages. {@code MaxPassage} aggregates hits to documents by their best passage, so it ranks these exactly as
- *       it ranks the Lucene backend's top passages (each document scores as its best passage either way), and it
- *       fills {@code k} documents at the first request.
+ *       it ranks the Lucene backend's top passages (each document scores as its best passage either way);
+ *       {@link #hitsAreDocuments()} tells it to ask for {@code k} hits, not {@code k} times the passages per document.
  *   <li>BM25 scores are divided by {@code k1 + 1}: Elasticsearch's BM25 keeps that factor (Lucene's
  *       {@code LegacyBM25Similarity}), Lucene 8+ and the Lucene backend do not.
  *   <li>BM25 parameters are fixed per index (its {@code attnir_bm25} similarity settings); asking for others is
@@ -166,6 +166,12 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
   @Override
   public IndexManifest manifest() {
     return manifest;
+  }
+
+  /** True: hits are documents, each with its best passage (see the class comment). */
+  @Override
+  public boolean hitsAreDocuments() {
+    return true;
   }
 
   /** The BM25 parameters the index scores with. */

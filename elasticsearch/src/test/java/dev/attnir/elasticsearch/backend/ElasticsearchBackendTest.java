@@ -153,7 +153,8 @@ class ElasticsearchBackendTest {
   private static Ranking top(SearchBackend backend, IntFunction<List<dev.attnir.indexer.search.PassageHit>> search,
       int k) {
     IndexManifest m = backend.manifest();
-    return MaxPassage.topDocuments(search, k, m.passagesPerDocument(), m.passageCount());
+    // as the retrievers do: one hit per document from Elasticsearch, over-fetched passages from Lucene
+    return MaxPassage.topDocuments(search, k, MaxPassage.passagesPerHit(backend), m.passageCount());
   }
 
   /** Same documents in the same order with scores within {@code relative}, ties at the cut allowed to differ. */
