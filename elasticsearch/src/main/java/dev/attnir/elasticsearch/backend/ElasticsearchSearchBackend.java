@@ -190,21 +190,54 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
     if (k <= 0 || query.isBlank()) {
       return List.of();
     }
-    k = Math.min(k, MAX_DOCUMENTS);
     // match analyses the query with the field's analyzer into one SHOULD term clause per token, duplicates kept:
     // the bag of words the Lucene backend builds
     Query passageQuery = Query.of(q -> q.match(m -> m.field(PassageIndexLayout.nested(PassageIndexLayout.CONTENTS))
         .query(query)));
-    List<PassageHit> hits = search(nestedBest(passageQuery), k);
     // Elasticsearch's BM25 similarity is Lucene's LegacyBM25Similarity: every score times (k1 + 1), which Lucene 8+
     // dropped (measured on 9.5.3: ratio 1.9 at k1 0.9). Dividing it out gives the Lucene backend's scores; the ranking
     // is the same either way.
     float legacyFactor = bm25.k1() + 1f;
-    List<PassageHit> scaled = new ArrayList<>(hits.size());
-    for (PassageHit h : hits) {
-      scaled.add(new PassageHit(h.docId(), h.ordinal(), h.score() / legacyFactor));
+    return topWithTiesResolved(depth -> {
+      List<PassageHit> scaled = new ArrayList<>();
+      for (PassageHit h : search(nestedBest(passageQuery), depth)) {
+        scaled.add(new PassageHit(h.docId(), h.ordinal(), h.score() / legacyFactor));
+      }
+      return scaled;
+    }, k);
+  }
+
+  /**
+   * The top {@code k} of a search, with documents tied at the cut chosen as {@code Ranking} orders ties (document id
+   * descending, trec_eval's order) rather than by Elasticsearch's internal order: fetches one more than needed and,
+   * while that one ties with the k-th, twice as many, so the whole tie group is seen. Without this a run cut at
+   * {@code k} keeps other tied documents than the Lucene backend (whose passage over-fetch sees the group).
+   */
+  static List<PassageHit> topWithTiesResolved(java.util.function.IntFunction<List<PassageHit>> fetch, int k) {
+    k = Math.min(k, MAX_DOCUMENTS);
+    int depth = Math.min(k + 1, MAX_DOCUMENTS);
+    while (true) {
+      List<PassageHit> hits = fetch.apply(depth);
+      if (hits.size() <= k) {
+        return hits;
+      }
+      float cut = hits.get(k - 1).score();
+      if (hits.get(hits.size() - 1).score() != cut || depth >= MAX_DOCUMENTS || hits.size() < depth) {
+        List<PassageHit> kept = new ArrayList<>(k);
+        List<PassageHit> tied = new ArrayList<>();
+        for (PassageHit h : hits) {
+          if (h.score() > cut) {
+            kept.add(h);
+          } else if (h.score() == cut) {
+            tied.add(h);
+          }
+        }
+        tied.sort((a, b) -> dev.attnir.core.Ranking.compareCodePoints(b.docId(), a.docId()));
+        kept.addAll(tied.subList(0, Math.min(tied.size(), k - kept.size())));
+        return kept;
+      }
+      depth = (int) Math.min((long) depth * 2, MAX_DOCUMENTS);
     }
-    return scaled;
   }
 
   @Override
@@ -213,34 +246,37 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
     if (k <= 0) {
       return List.of();
     }
-    int size = Math.min(k, MAX_DOCUMENTS);
     List<Float> vector = new ArrayList<>(query.length);
     for (float f : query) {
       vector.add(f);
     }
-    List<PassageHit> hits;
-    if (mode.exact()) {
-      try {
-        hits = search(nestedBest(exactScore(vector)), size);
-      } catch (IllegalStateException e) {
-        if (e.getMessage() != null && e.getMessage().contains("script_lang not supported [painless]")) {
-          throw new UnsupportedOperationException("exact vector search of " + where + " needs scripting "
-              + "(script_score with the lang-painless module), which the cluster lacks (the integ-test "
-              + "distribution bin/es-node runs has no Painless); search with HNSW instead", e);
-        }
-        throw e;
+    return topWithTiesResolved(depth -> {
+      List<PassageHit> raw = new ArrayList<>();
+      for (PassageHit h : mode.exact() ? exact(vector, depth) : hnsw(vector, depth, mode.oversample())) {
+        raw.add(new PassageHit(h.docId(), h.ordinal(), LuceneVectors.rawFromScore(similarity, h.score())));
       }
-    } else {
-      int candidates = (int) Math.min(MAX_NUM_CANDIDATES, Math.max(size, (long) size * mode.oversample()));
-      hits = run(SearchRequest.of(s -> s.index(index).size(size).source(src -> src.fetch(false)).trackTotalHits(t -> t
-          .enabled(false)).knn(kn -> kn.field(PassageIndexLayout.nested(PassageIndexLayout.VECTOR))
-              .queryVector(vector).k(size).numCandidates(candidates).innerHits(bestPassage()))));
+      return raw;
+    }, k);
+  }
+
+  private List<PassageHit> exact(List<Float> vector, int size) {
+    try {
+      return search(nestedBest(exactScore(vector)), size);
+    } catch (IllegalStateException e) {
+      if (e.getMessage() != null && e.getMessage().contains("script_lang not supported [painless]")) {
+        throw new UnsupportedOperationException("exact vector search of " + where + " needs scripting "
+            + "(script_score with the lang-painless module), which the cluster lacks (the integ-test "
+            + "distribution bin/es-node runs has no Painless); search with HNSW instead", e);
+      }
+      throw e;
     }
-    List<PassageHit> raw = new ArrayList<>(hits.size());
-    for (PassageHit h : hits) {
-      raw.add(new PassageHit(h.docId(), h.ordinal(), LuceneVectors.rawFromScore(similarity, h.score())));
-    }
-    return raw;
+  }
+
+  private List<PassageHit> hnsw(List<Float> vector, int size, int oversample) {
+    int candidates = (int) Math.min(MAX_NUM_CANDIDATES, Math.max(size, (long) size * oversample));
+    return run(SearchRequest.of(s -> s.index(index).size(size).source(src -> src.fetch(false)).trackTotalHits(t -> t
+        .enabled(false)).knn(kn -> kn.field(PassageIndexLayout.nested(PassageIndexLayout.VECTOR))
+            .queryVector(vector).k(size).numCandidates(candidates).innerHits(bestPassage()))));
   }
 
   /** Brute force: every passage vector scored by a script as Lucene scales the similarity (non-negative scores). */
