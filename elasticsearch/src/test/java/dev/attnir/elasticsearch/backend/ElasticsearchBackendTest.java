@@ -188,6 +188,27 @@ class ElasticsearchBackendTest {
     assertTrue(compared >= QUERIES / 2, "queries with hits: " + compared);
   }
 
+  /** With several shards, dfs_query_then_fetch makes BM25 statistics global: still the Lucene backend's scores. */
+  @Test
+  void bm25OverThreeShardsUsesGlobalStatistics() {
+    String name = newIndexName();
+    try (ElasticsearchIndexWriter w = ElasticsearchIndexWriter.open(connection, name, "english-porter", encoder,
+        ElasticsearchIndexOptions.defaults().withShards(3, 0), PassageIndexWriter.Mode.CREATE_OR_APPEND)) {
+      w.write(encoded.passages(), encoded.vectors(), encoded.digests());
+      w.commit();
+    }
+    ElasticsearchSearchBackend sharded = ElasticsearchSearchBackend.open(connection, name);
+    assertEquals(3, connection.json("GET", "/" + name + "/_settings", null, false).path(name).path("settings")
+        .path("index").path("number_of_shards").asInt());
+    Bm25Params p = Bm25Params.anserini();
+    for (String q : queries.subList(0, 10)) {
+      Ranking expected = top(lucene, d -> lucene.lexical(q, d, p), 10);
+      if (!expected.isEmpty()) {
+        assertSameRanking(expected, top(sharded, d -> sharded.lexical(q, d, p), 10), 1e-4, "3 shards, '" + q + "'");
+      }
+    }
+  }
+
   @Test
   void bm25WithOtherParametersThanTheIndexIsRefused() {
     IndexException e = assertThrows(IndexException.class,
