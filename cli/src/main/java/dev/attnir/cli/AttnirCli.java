@@ -1,6 +1,8 @@
 package dev.attnir.cli;
 
 import dev.attnir.eval.data.InputException;
+import dev.attnir.elasticsearch.backend.ElasticsearchUnreachableException;
+import dev.attnir.elasticsearch.backend.PartialWriteException;
 import dev.attnir.indexer.IndexException;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
@@ -19,6 +21,8 @@ public final class AttnirCli implements Runnable {
 
   /** Exit code for bad input, configuration or an unusable index (the message says which). */
   public static final int EXIT_USAGE = 2;
+  /** Exit code when the command was right but its environment failed (an unreachable cluster, rejected documents). */
+  public static final int EXIT_FAILURE = 1;
 
   @Override
   public void run() {
@@ -39,6 +43,12 @@ public final class AttnirCli implements Runnable {
         }
         err.flush();
         return EXIT_USAGE;
+      }
+      if (e instanceof ElasticsearchUnreachableException || e instanceof PartialWriteException) {
+        // the environment failed, not the command line: one line, no stack trace, and not the usage exit code
+        err.println("error: " + e.getMessage());
+        err.flush();
+        return EXIT_FAILURE;
       }
       throw e;
     });

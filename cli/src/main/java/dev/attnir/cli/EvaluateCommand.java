@@ -19,6 +19,8 @@ import dev.attnir.indexer.IndexManifest;
 import dev.attnir.indexer.Indexer;
 import dev.attnir.indexer.PassageIndexWriter;
 import dev.attnir.indexer.PassageSettings;
+import dev.attnir.elasticsearch.backend.ElasticsearchConnection;
+import dev.attnir.elasticsearch.backend.ElasticsearchIndexer;
 import dev.attnir.indexer.Searcher;
 import dev.attnir.indexer.retrieve.RetrievalConfig;
 import java.io.IOException;
@@ -67,8 +69,15 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Where runs, metrics and the index go. Default: runs/<dataset>-<model>-<pooling>-<passages>.")
   Path output;
 
-  @Option(names = "--index", paramLabel = "DIR", description = "Index directory. Default: <output>/index.")
+  @Option(names = "--index", paramLabel = "DIR|NAME", description = "Index directory (default: <output>/index), or "
+      + "with --backend the Elasticsearch index name (required then).")
   Path index;
+
+  @Mixin
+  BackendOptions backend;
+
+  @Mixin
+  ElasticsearchIndexSettings esIndex;
 
   @Option(names = "--overwrite", description = "Rebuild the index even if a compatible one exists.")
   boolean overwrite;
@@ -169,14 +178,16 @@ final class EvaluateCommand implements Callable<Integer> {
     corpus.checkJudgments(err);
 
     Map<String, Object> summary = new LinkedHashMap<>();
-    IndexManifest manifest = prepareIndex(ds, policy, corpus, indexDir, indexConfig, out, summary);
+    IndexManifest manifest = backend.elasticsearch()
+        ? prepareElasticsearchIndex(ds, policy, corpus, indexConfig, out, summary)
+        : prepareIndex(ds, policy, corpus, indexDir, indexConfig, out, summary);
     QueryTermCheck.warn(ds.queries(), manifest.analyzer(), configs, err);
 
     Map<String, EvaluationResult> results = new LinkedHashMap<>();
     Map<String, Object> retrieverSummaries = new LinkedHashMap<>();
     try (StagedResults staged = new StagedResults(outDir)) {
-      try (Searcher searcher = Searcher.open(indexDir, model.modelDirectory(), model.encoderOptions(),
-          verify.checksums())) {
+      try (Searcher searcher = backend.openSearcher(backend.elasticsearch() ? index : indexDir,
+          model.modelDirectory(), model.encoderOptions(), verify.checksums())) {
         for (RetrievalConfig config : configs) {
           String label = config.label();
           Retriever r = searcher.retriever(config);
@@ -342,6 +353,48 @@ final class EvaluateCommand implements Callable<Integer> {
    * otherwise); an index whose documents differ, or that records no fingerprint, is refused too. A reused index is not
    * touched.
    */
+  /**
+   * The Elasticsearch index {@code --index} names: reused when it was built the same way from the same corpus,
+   * built when missing (or with {@code --overwrite}), refused otherwise.
+   */
+  private IndexManifest prepareElasticsearchIndex(BeirDataset ds, CorpusReader.InvalidPolicy policy,
+      CorpusCheck corpus, IndexConfig indexConfig, PrintWriter out, Map<String, Object> summary) {
+    if (index == null) {
+      throw new IllegalArgumentException("--backend needs --index NAME (the Elasticsearch index to build or reuse)");
+    }
+    String name = BackendOptions.indexName(index);
+    try (ElasticsearchConnection connection = backend.connect();
+        ElasticsearchIndexer indexer = ElasticsearchIndexer.create(connection, name, indexConfig, esIndex.options(),
+            () -> CorpusReader.stream(ds.corpus(), policy), dev.attnir.core.ProgressListener.none())) {
+      IndexManifest existing = indexer.manifest();
+      if (!overwrite && existing.documents() > 0) {
+        String mismatch = corpus.mismatch(existing, Path.of(indexer.where()));
+        if (mismatch != null) {
+          throw new IndexException(IndexException.Reason.INCOMPATIBLE, mismatch);
+        }
+        out.printf(Locale.ROOT, "Reusing %s (%,d documents, %,d passages, built the same way from the same "
+            + "corpus)%n", indexer.where(), existing.documents(), existing.passageCount());
+        summary.put("index", Map.of("elasticsearch", indexer.where(), "reused", true));
+        return existing;
+      }
+      long lines = IndexCommand.countLines(ds.corpus());
+      IndexManifest m;
+      try (CorpusReader reader = new CorpusReader(ds.corpus(), policy);
+          Progress progress = new Progress("Indexing", lines, "passages")) {
+        m = indexer.addAllAndCommit(reader.stream(), progress);
+      }
+      out.printf(Locale.ROOT, "Indexed %,d documents (%,d passages) into %s in %.1f s%n", m.documents(),
+          m.passageCount(), indexer.where(), indexer.seconds());
+      Map<String, Object> idx = new LinkedHashMap<>();
+      idx.put("elasticsearch", indexer.where());
+      idx.put("reused", false);
+      idx.put("seconds", indexer.seconds());
+      idx.put("encoding", indexer.encoding());
+      summary.put("index", idx);
+      return m;
+    }
+  }
+
   private IndexManifest prepareIndex(BeirDataset ds, CorpusReader.InvalidPolicy policy, CorpusCheck corpus,
       Path indexDir, IndexConfig indexConfig, PrintWriter out, Map<String, Object> summary) {
     boolean existing = !overwrite && PassageIndexWriter.indexExists(indexDir);

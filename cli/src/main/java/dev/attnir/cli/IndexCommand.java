@@ -1,5 +1,7 @@
 package dev.attnir.cli;
 
+import dev.attnir.elasticsearch.backend.ElasticsearchConnection;
+import dev.attnir.elasticsearch.backend.ElasticsearchIndexer;
 import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.indexer.IndexConfig;
 import dev.attnir.indexer.IndexManifest;
@@ -20,7 +22,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code attnir index}: corpus to passage index. */
 @Command(name = "index", mixinStandardHelpOptions = true,
-    description = "Index a JSONL corpus (or a BEIR directory's corpus.jsonl) into a Lucene passage index.")
+    description = "Index a JSONL corpus (or a BEIR directory's corpus.jsonl) into a Lucene passage index, or an "
+        + "Elasticsearch index with --backend.")
 final class IndexCommand implements Callable<Integer>, OptionChecks.Checked {
 
   @Spec
@@ -30,8 +33,15 @@ final class IndexCommand implements Callable<Integer>, OptionChecks.Checked {
       description = "corpus.jsonl(.gz) with {\"_id\", \"title\", \"text\"} per line, or a BEIR directory.")
   Path corpus;
 
-  @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index directory.")
+  @Option(names = "--index", required = true, paramLabel = "DIR|NAME",
+      description = "Index directory, or with --backend the Elasticsearch index name.")
   Path index;
+
+  @Mixin
+  BackendOptions backend;
+
+  @Mixin
+  ElasticsearchIndexSettings esIndex;
 
   @Option(names = "--overwrite", description = "Replace an existing index (it stays readable until the new one "
       + "commits). Without it, documents are added to an index built the same way, and any other index is refused.")
@@ -74,6 +84,9 @@ final class IndexCommand implements Callable<Integer>, OptionChecks.Checked {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (backend.elasticsearch()) {
+      return indexIntoElasticsearch(out);
+    }
     checkIndexPath(index);
     Path file = corpusFile(corpus);
     CorpusReader.InvalidPolicy policy = invalid.policy();
@@ -85,6 +98,38 @@ final class IndexCommand implements Callable<Integer>, OptionChecks.Checked {
     IndexManifest m = build(indexer, reader, lines, forceMerge, created);
     printSummary(out, indexer.report(), m, reader);
     return 0;
+  }
+
+  /**
+   * The corpus into an Elasticsearch index. A failed build is not rolled back (Elasticsearch has no rollback): what
+   * reached the cluster stays, the manifest keeps its last commit's counts, and a rerun replaces documents by id.
+   */
+  private int indexIntoElasticsearch(PrintWriter out) {
+    if (forceMerge) {
+      throw new IllegalArgumentException("--force-merge is for a Lucene index; Elasticsearch merges by itself");
+    }
+    String name = BackendOptions.indexName(index);
+    Path file = corpusFile(corpus);
+    CorpusReader.InvalidPolicy policy = invalid.policy();
+    long lines = countLines(file);
+    IndexConfig config = model.indexConfig(passages, overwrite, chunk, commitEvery);
+    try (ElasticsearchConnection connection = backend.connect();
+        ElasticsearchIndexer indexer = ElasticsearchIndexer.create(connection, name, config, esIndex.options(),
+            () -> CorpusReader.stream(file, policy), dev.attnir.core.ProgressListener.none());
+        CorpusReader reader = new CorpusReader(file, policy)) {
+      IndexManifest m;
+      try (Progress progress = new Progress("Indexing", lines, "passages")) {
+        m = indexer.addAllAndCommit(reader.stream(), progress);
+      }
+      out.printf(Locale.ROOT, "Indexed %,d documents read (%,d in index, %,d passages) into %s in %.1f s%n",
+          indexer.documents(), m.documents(), m.passageCount(), indexer.where(), indexer.seconds());
+      if (reader.skipped() > 0) {
+        out.printf(Locale.ROOT, "Skipped %,d invalid documents; first reasons:%n", reader.skipped());
+        reader.skippedReasons().forEach(r -> out.println("  " + r));
+      }
+      out.flush();
+      return 0;
+    }
   }
 
   /**

@@ -30,8 +30,12 @@ final class SearchCommand implements Callable<Integer>, OptionChecks.Checked {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index directory.")
+  @Option(names = "--index", required = true, paramLabel = "DIR|NAME",
+      description = "Index directory, or with --backend the Elasticsearch index name.")
   Path index;
+
+  @Mixin
+  BackendOptions backend;
 
   static final class QueryInput {
     @Option(names = "--query", paramLabel = "TEXT", description = "One query.")
@@ -101,7 +105,7 @@ final class SearchCommand implements Callable<Integer>, OptionChecks.Checked {
     }
     EncoderOptions options = threads == null ? EncoderOptions.forQueries()
         : EncoderOptions.defaults().withIntraOpThreads(threads);
-    try (Searcher searcher = Searcher.open(index, modelOverride, options, verify.checksums())) {
+    try (Searcher searcher = backend.openSearcher(index, modelOverride, options, verify.checksums())) {
       RetrievalConfig.Kind kind = RetrievalConfig.Kind.parse(retriever);
       boolean explicit = spec.commandLine().getParseResult().matchedOption("--retriever") != null;
       if (!searcher.manifest().hasVectors() && kind != RetrievalConfig.Kind.BM25 && !explicit) {

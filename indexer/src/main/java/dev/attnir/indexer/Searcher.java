@@ -38,13 +38,16 @@ public final class Searcher implements AutoCloseable {
   /** Documents each side of the default hybrid contributes at least. */
   static final int HYBRID_DEPTH = 100;
 
-  private final LuceneSearchBackend backend;
+  private final SearchBackend backend;
+  /** How messages name the index. */
+  private final String where;
   private final String modelOverride;
   private final EncoderOptions encoderOptions;
   private Embedder embedder;
 
-  private Searcher(LuceneSearchBackend backend, String modelOverride, EncoderOptions encoderOptions) {
+  private Searcher(SearchBackend backend, String where, String modelOverride, EncoderOptions encoderOptions) {
     this.backend = backend;
+    this.where = where;
     this.modelOverride = modelOverride;
     this.encoderOptions = encoderOptions;
   }
@@ -82,7 +85,20 @@ public final class Searcher implements AutoCloseable {
    */
   public static Searcher open(Path path, String modelOverride, EncoderOptions encoderOptions,
       boolean verifyChecksums) {
-    return new Searcher(LuceneSearchBackend.open(path, verifyChecksums), modelOverride, encoderOptions);
+    LuceneSearchBackend lucene = LuceneSearchBackend.open(path, verifyChecksums);
+    return new Searcher(lucene, lucene.where(), modelOverride, encoderOptions);
+  }
+
+  /**
+   * Searches any backend (an Elasticsearch index, say); the searcher closes it.
+   *
+   * @param where how messages name the index
+   * @param modelOverride a model directory, for an index built with a local model; null otherwise
+   * @param encoderOptions the query encoder's runtime options
+   */
+  public static Searcher over(SearchBackend backend, String where, String modelOverride,
+      EncoderOptions encoderOptions) {
+    return new Searcher(backend, where, modelOverride, encoderOptions);
   }
 
   public IndexManifest manifest() {
@@ -134,7 +150,7 @@ public final class Searcher implements AutoCloseable {
   private Embedder requireEmbedder() {
     Embedder e = embedder();
     if (e == null) {
-      throw new IndexException(IndexException.Reason.INCOMPATIBLE, backend.where()
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, where
           + " has no vectors (built BM25-only); dense and hybrid retrieval need an index built with a model");
     }
     return e;

@@ -55,8 +55,8 @@ public final class DenseRetriever implements Retriever {
   /** Retrieval for an already embedded query. */
   public Ranking retrieveByVector(float[] vector, int k) {
     IndexManifest m = backend.manifest();
-    return MaxPassage.topDocuments(depth -> backend.vector(vector, depth, mode), k, m.passagesPerDocument(),
-        m.passageCount());
+    return MaxPassage.topDocuments(depth -> backend.vector(vector, depth, mode), k,
+        MaxPassage.passagesPerHit(backend), m.passageCount());
   }
 
   /** Embeds all queries in batches first, then searches. */

@@ -3,6 +3,7 @@ package dev.attnir.indexer.retrieve;
 import dev.attnir.core.Ranking;
 import dev.attnir.core.ScoredDoc;
 import dev.attnir.indexer.search.PassageHit;
+import dev.attnir.indexer.search.SearchBackend;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,14 @@ public final class MaxPassage {
       }
     }
     return Ranking.byScore(best.values(), k);
+  }
+
+  /**
+   * Passages to fetch per wanted document: the index's passages per document, or 1 for a backend whose hits are
+   * already one per document ({@link SearchBackend#hitsAreDocuments()}).
+   */
+  public static double passagesPerHit(SearchBackend backend) {
+    return backend.hitsAreDocuments() ? 1.0 : backend.manifest().passagesPerDocument();
   }
 
   /**

@@ -12,6 +12,15 @@ public interface SearchBackend extends AutoCloseable {
   /** How the index was built. */
   IndexManifest manifest();
 
+  /**
+   * Whether {@link #lexical} and {@link #vector} return the best passage of each of the top {@code k} documents
+   * (Elasticsearch's nested queries) rather than the top {@code k} passages. Max-passage aggregation ranks either the
+   * same way; with document hits it need not over-fetch passages to fill {@code k} documents.
+   */
+  default boolean hitsAreDocuments() {
+    return false;
+  }
+
   /** Top {@code k} passages by BM25 for a bag-of-words query analyzed with the index's analyzer. */
   List<PassageHit> lexical(String query, int k, Bm25Params params);
 

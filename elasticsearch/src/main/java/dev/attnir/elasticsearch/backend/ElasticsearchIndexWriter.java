@@ -1,0 +1,305 @@
+package dev.attnir.elasticsearch.backend;
+
+import co.elastic.clients.elasticsearch._helpers.bulk.BulkIngester;
+import co.elastic.clients.elasticsearch._helpers.bulk.BulkListener;
+import co.elastic.clients.elasticsearch.core.BulkRequest;
+import co.elastic.clients.elasticsearch.core.BulkResponse;
+import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import co.elastic.clients.transport.BackoffPolicy;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.attnir.core.Document;
+import dev.attnir.core.ProgressListener;
+import dev.attnir.encoders.EncodingReport;
+import dev.attnir.encoders.StatefulPooling;
+import dev.attnir.indexer.CorpusFingerprint;
+import dev.attnir.indexer.IndexException;
+import dev.attnir.indexer.IndexManifest;
+import dev.attnir.indexer.Passage;
+import dev.attnir.indexer.PassageEncoder;
+import dev.attnir.indexer.PassageIndexWriter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Elasticsearch sink beside {@link PassageIndexWriter}: creates the index (mapping, BM25 similarity settings and
+ * the {@link IndexManifest} in {@code _meta}, see {@link PassageIndexLayout}) and writes {@link PassageEncoder} output
+ * as one document per source document with its passages nested, through the client's {@link BulkIngester}.
+ *
+ * <p>Deviations from the Lucene writer, which Elasticsearch imposes:
+ *
+ * <ul>
+ *   <li>Written documents become visible at the cluster's refresh, not only at {@link #commit()}; there is no
+ *       rollback, so {@link #close()} without a commit leaves what was sent (the manifest's counts and fingerprint are
+ *       updated only by a commit).
+ *   <li>A document the cluster rejects does not fail the write: the others are written, and {@link #commit()} throws a
+ *       {@link PartialWriteException} naming every rejected id with the cluster's reason, after committing the rest.
+ *       Rejections for overload (HTTP 429) are first retried with exponential backoff. Vectors are checked by the
+ *       cluster (a wrong dimension is one rejected document, not a failed batch).
+ *   <li>The manifest is not atomic with the data: {@link #commit()} refreshes, counts and then writes the new
+ *       manifest into the mapping's {@code _meta}; a failure between leaves the previous manifest's counts and
+ *       fingerprint until the next commit.
+ *   <li>{@link PassageIndexWriter.Mode#OVERWRITE} deletes the index at once, not at the first commit.
+ *   <li>The BM25 parameters of an existing index are kept on append (Elasticsearch fixes them per index).
+ * </ul>
+ */
+public final class ElasticsearchIndexWriter implements AutoCloseable {
+
+  private final ElasticsearchConnection connection;
+  private final String index;
+  private final String where;
+  private final PassageEncoder encoder;
+  private final ElasticsearchIndexOptions options;
+  private final Map<String, String> failures = new ConcurrentHashMap<>();
+  private IndexManifest manifest;
+  private BulkIngester<String> ingester;
+  private EncodingReport encoding = EncodingReport.empty();
+
+  private ElasticsearchIndexWriter(ElasticsearchConnection connection, String index, PassageEncoder encoder,
+      ElasticsearchIndexOptions options, IndexManifest manifest) {
+    this.connection = connection;
+    this.index = index;
+    this.where = connection.where(index);
+    this.encoder = encoder;
+    this.options = options;
+    this.manifest = manifest;
+  }
+
+  /**
+   * Opens the index for writing, creating it when missing.
+   *
+   * @param analyzer attnir analyzer name ({@code english-porter} needs the attnir plugin on the nodes; without it the
+   *     index is built with the {@code standard} analyzer and the manifest says so)
+   * @param encoder how documents become passages and vectors
+   * @throws IndexException when the index exists without an attnir manifest or was built differently (the
+   *     differences are listed; the index is not modified)
+   */
+  public static ElasticsearchIndexWriter open(ElasticsearchConnection connection, String index, String analyzer,
+      PassageEncoder encoder, ElasticsearchIndexOptions options, PassageIndexWriter.Mode mode) {
+    String where = connection.where(index);
+    boolean plugin = ElasticsearchAnalyzers.pluginInstalled(connection);
+    String resolved = ElasticsearchAnalyzers.resolve(analyzer, plugin, where);
+    IndexManifest requested = IndexManifest.create(resolved, encoder.settings(), encoder.identity());
+    if (mode == PassageIndexWriter.Mode.OVERWRITE) {
+      connection.json("DELETE", "/" + index, null, true);
+      PoolingStateStore.delete(connection, index);
+    }
+    JsonNode existing = connection.json("GET", "/" + index, null, true);
+    if (existing != null) {
+      JsonNode metadata = existing.path(index);
+      IndexManifest built = PassageIndexLayout.manifest(metadata, where);
+      List<String> differences = built.buildDifferences(requested);
+      if (!differences.isEmpty()) {
+        throw new IndexException(IndexException.Reason.INCOMPATIBLE, where
+            + " was built differently; it was not modified. Differences: " + String.join("; ", differences)
+            + ". Use a new index name, or overwrite it explicitly.");
+      }
+      List<String> mapping = PassageIndexLayout.mappingDifferences(metadata, built);
+      if (!mapping.isEmpty()) {
+        throw new IndexException(IndexException.Reason.INCOMPATIBLE, where + " has a mapping attnir cannot write "
+            + "to; it was not modified: " + String.join("; ", mapping));
+      }
+      requested = built;
+    } else {
+      connection.json("PUT", "/" + index, PassageIndexLayout.createBody(requested,
+          PassageIndexLayout.esAnalyzer(resolved, plugin), options), false);
+    }
+    ElasticsearchIndexWriter w = new ElasticsearchIndexWriter(connection, index, encoder, options, requested);
+    if (encoder.embedder() != null && encoder.embedder().pooling() instanceof StatefulPooling stateful) {
+      // before any passage: a committed manifest must never name state the cluster does not hold
+      PoolingStateStore.write(connection, index, stateful.state());
+    }
+    return w;
+  }
+
+  /** The manifest as the next commit will record it (counts as of the last commit). */
+  public IndexManifest manifest() {
+    return manifest;
+  }
+
+  /** How messages name the index. */
+  public String where() {
+    return where;
+  }
+
+  /** Encoding work done so far. */
+  public EncodingReport encodingReport() {
+    return encoding;
+  }
+
+  /**
+   * Splits, embeds and sends documents; each replaces any indexed document with the same id.
+   *
+   * @return the number of passages sent
+   */
+  public int add(List<Document> documents, ProgressListener passageProgress) {
+    PassageEncoder.Encoded encoded = encoder.encode(documents, passageProgress);
+    encoding = encoding.plus(encoded.encoding());
+    write(encoded.passages(), encoded.vectors(), encoded.digests());
+    return encoded.passages().size();
+  }
+
+  /**
+   * The sink: sends encoded passages, one Elasticsearch document per source document (its passages must be
+   * consecutive). Rejected documents are reported by {@link #commit()}.
+   *
+   * @param vectors one vector per passage, or null for a BM25-only index
+   * @param digests each document's {@link CorpusFingerprint#digest}, by id, or null (the committed fingerprint is
+   *     then unknown)
+   */
+  public void write(List<Passage> passages, float[][] vectors, Map<String, byte[]> digests) {
+    if ((vectors != null) != manifest.hasVectors()) {
+      throw new IllegalArgumentException(where + (manifest.hasVectors() ? " needs a vector per passage"
+          : " has no vectors (BM25 only) but vectors were given"));
+    }
+    if (vectors != null && vectors.length != passages.size()) {
+      throw new IllegalArgumentException(passages.size() + " passages but " + vectors.length + " vectors");
+    }
+    Set<String> written = new HashSet<>();
+    int from = 0;
+    while (from < passages.size()) {
+      String docId = passages.get(from).docId();
+      if (!written.add(docId)) {
+        throw new IllegalArgumentException("the passages of document " + docId + " are not consecutive");
+      }
+      List<Map<String, Object>> nested = new ArrayList<>();
+      int to = from;
+      while (to < passages.size() && passages.get(to).docId().equals(docId)) {
+        Passage p = passages.get(to);
+        Map<String, Object> passage = new LinkedHashMap<>();
+        passage.put(PassageIndexLayout.ORDINAL, p.ordinal());
+        passage.put(PassageIndexLayout.START, p.start());
+        passage.put(PassageIndexLayout.END, p.end());
+        passage.put(PassageIndexLayout.CONTENTS, p.contents());
+        if (vectors != null) {
+          passage.put(PassageIndexLayout.VECTOR, vectors[to]);
+        }
+        nested.add(passage);
+        to++;
+      }
+      Map<String, Object> source = new LinkedHashMap<>();
+      source.put(PassageIndexLayout.DOC_ID, docId);
+      source.put(PassageIndexLayout.PASSAGE_COUNT, nested.size());
+      byte[] digest = digests == null ? null : digests.get(docId);
+      if (digest != null) {
+        source.put(PassageIndexLayout.DOC_DIGEST, HexFormat.of().formatHex(digest));
+      }
+      source.put(PassageIndexLayout.PASSAGES, nested);
+      failures.remove(docId);
+      ingester().add(op -> op.index(i -> i.index(index).id(docId).document(source)), docId);
+      from = to;
+    }
+  }
+
+  private BulkIngester<String> ingester() {
+    if (ingester == null) {
+      ingester = BulkIngester.of(b -> b.client(connection.client())
+          .maxOperations(options.bulkOperations())
+          .maxConcurrentRequests(1)
+          .backoffPolicy(BackoffPolicy.exponentialBackoff(50L, options.bulkRetries()))
+          .listener(new FailureRecorder()));
+    }
+    return ingester;
+  }
+
+  /** Records every document a bulk request did not write, by id. */
+  private final class FailureRecorder implements BulkListener<String> {
+    @Override
+    public void beforeBulk(long executionId, BulkRequest request, List<String> docIds) {}
+
+    @Override
+    public void afterBulk(long executionId, BulkRequest request, List<String> docIds, BulkResponse response) {
+      List<BulkResponseItem> items = response.items();
+      for (int i = 0; i < items.size(); i++) {
+        BulkResponseItem item = items.get(i);
+        if (item.error() != null) {
+          String id = item.id() != null ? item.id() : docIds.get(i);
+          failures.put(id, "HTTP " + item.status() + " " + item.error().type() + ": " + item.error().reason()
+              + (item.error().causedBy() != null ? " (" + item.error().causedBy().reason() + ")" : ""));
+        }
+      }
+    }
+
+    @Override
+    public void afterBulk(long executionId, BulkRequest request, List<String> docIds, Throwable failure) {
+      String reason = connection.failure("bulk request", failure instanceof Exception e ? e
+          : new RuntimeException(failure)).getMessage();
+      for (String id : docIds) {
+        failures.put(id, reason);
+      }
+    }
+  }
+
+  /**
+   * Waits for every sent document, refreshes the index and records the manifest with the documents, passages and
+   * corpus fingerprint the index now holds.
+   *
+   * @throws PartialWriteException after committing, when documents were rejected (each named with its reason)
+   */
+  public IndexManifest commit() {
+    if (ingester != null) {
+      // close() waits for in-flight requests and their retries; the next write opens a new ingester
+      ingester.close();
+      ingester = null;
+    }
+    connection.json("POST", "/" + index + "/_refresh", null, false);
+    JsonNode counts = connection.json("POST", "/" + index + "/_search", PassageIndexLayout.toJson(Map.of(
+        "size", 0, "track_total_hits", true,
+        "aggs", Map.of("passages", Map.of("sum", Map.of("field", PassageIndexLayout.PASSAGE_COUNT))))), false);
+    long docs = counts.path("hits").path("total").path("value").asLong();
+    long passageCount = counts.path("aggregations").path("passages").path("value").asLong();
+    manifest = manifest.withContents(docs, passageCount, corpusFingerprint());
+    connection.json("PUT", "/" + index + "/_mapping", PassageIndexLayout.metaBody(manifest), false);
+    if (!failures.isEmpty()) {
+      Map<String, String> failed = new LinkedHashMap<>(failures);
+      failures.clear();
+      throw new PartialWriteException(where, failed, manifest);
+    }
+    return manifest;
+  }
+
+  /** Sums the digests of every document (recomputed at each commit, as the Lucene writer does); null when any lacks one. */
+  private String corpusFingerprint() {
+    CorpusFingerprint fingerprint = new CorpusFingerprint();
+    List<Object> after = null;
+    while (true) {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("size", 1000);
+      body.put("_source", List.of(PassageIndexLayout.DOC_DIGEST));
+      body.put("sort", List.of(Map.of(PassageIndexLayout.DOC_ID, "asc")));
+      if (after != null) {
+        body.put("search_after", after);
+      }
+      JsonNode hits = connection.json("POST", "/" + index + "/_search", PassageIndexLayout.toJson(body), false)
+          .path("hits").path("hits");
+      if (hits.isEmpty()) {
+        return fingerprint.value();
+      }
+      for (JsonNode hit : hits) {
+        JsonNode digest = hit.path("_source").path(PassageIndexLayout.DOC_DIGEST);
+        if (!digest.isTextual()) {
+          return null;
+        }
+        fingerprint.add(HexFormat.of().parseHex(digest.asText()));
+      }
+      after = List.of(hits.get(hits.size() - 1).path("sort").get(0).asText());
+    }
+  }
+
+  /**
+   * Stops sending: waits for documents already handed to the bulk ingester, but records no manifest (see the class
+   * comment: what reached the cluster stays).
+   */
+  @Override
+  public void close() {
+    if (ingester != null) {
+      ingester.close();
+      ingester = null;
+    }
+  }
+}
