@@ -30,6 +30,12 @@ import picocli.CommandLine.Spec;
         + "optionally, measure AttnRank's gold-passage attention share against retrieval order and the U-shape.")
 final class AttentionProfileCommand implements Callable<Integer> {
 
+  /**
+   * Contexts per encoder run: a 512-token read of a 12-layer reader returns 12 x 12 x 512 x 512 attention floats
+   * (150 MB, copied once more into Java), so 8 contexts at a time took 10 GB; 2 keep it near 1 GB.
+   */
+  private static final int CONTEXTS_PER_RUN = 2;
+
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -102,7 +108,7 @@ final class AttentionProfileCommand implements Callable<Integer> {
       for (AttnRankStudy.Item item : calItems) {
         profileItems.add(new SlotProfiler.Item(item.query(), item.bestFirst()));
       }
-      SlotProfile profile = SlotProfiler.calibrate(r, f, k, profileItems, orders, seed, 8);
+      SlotProfile profile = SlotProfiler.calibrate(r, f, k, profileItems, orders, seed, CONTEXTS_PER_RUN);
       profile.write(output.resolve("profile.json"));
       out.printf(Locale.ROOT, "Profile of %s, k=%d, focus %s, from %d contexts (%d %s questions x %d orders):%n",
           r.name(), k, f, profile.samples(), calItems.size(), calibrationSplit, orders);
@@ -115,7 +121,7 @@ final class AttentionProfileCommand implements Callable<Integer> {
       if (evaluateSplit != null) {
         BeirDataset eval = BeirDataset.open(beir, evaluateSplit);
         List<AttnRankStudy.Item> items = AttnRankStudy.items(searcher, eval.queries(), eval.qrels(), k, queries);
-        AttnRankStudy.Result result = AttnRankStudy.evaluate(r, f, profile, items, bootstrap, seed, 8);
+        AttnRankStudy.Result result = AttnRankStudy.evaluate(r, f, profile, items, bootstrap, seed, CONTEXTS_PER_RUN);
         out.printf(Locale.ROOT, "Gold passage's attention share on %d %s questions (gold retrieved in the top %d for "
             + "%d; put in slot %d otherwise):%n", result.items(), evaluateSplit, k, result.goldRetrieved(), k);
         for (AttnRankStudy.OrderResult o : result.orders()) {
