@@ -233,7 +233,7 @@ public final class TextTokenizer implements AutoCloseable {
    * Shares {@code budget} tokens among texts of the given lengths: shortest first, each gets the smaller of its length
    * and an equal share of what is left.
    */
-  static int[] waterFill(int[] lengths, int budget) {
+  public static int[] waterFill(int[] lengths, int budget) {
     Integer[] order = new Integer[lengths.length];
     for (int i = 0; i < order.length; i++) {
       order[i] = i;

@@ -9,10 +9,8 @@ import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.PrimaryOutput;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * "Bring your own cross-encoder": {@code --rerank cross-encoder:model=DIR[,max-length=N][,batch-tokens=N]} makes a
@@ -30,7 +28,7 @@ public final class CrossEncoderRerankerFactory implements RerankerFactory {
   /** The name users select it by. */
   public static final String NAME = "cross-encoder";
 
-  private static final Set<String> OPTIONS = Set.of("model", "max-length", "batch-tokens");
+  private static final List<String> OPTIONS = List.of("model", "max-length", "batch-tokens");
 
   @Override
   public String name() {
@@ -45,16 +43,7 @@ public final class CrossEncoderRerankerFactory implements RerankerFactory {
 
   @Override
   public Reranker create(Map<String, String> options) {
-    List<String> unknown = new ArrayList<>();
-    for (String key : options.keySet()) {
-      if (!OPTIONS.contains(key)) {
-        unknown.add(key);
-      }
-    }
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("reranker " + NAME + ": unknown option(s) " + unknown
-          + "; known: model, max-length, batch-tokens");
-    }
+    FactoryOptions.requireKnown(NAME, options, OPTIONS);
     String model = options.get("model");
     if (model == null || model.isBlank()) {
       throw new IllegalArgumentException("reranker " + NAME + ": option model=DIR is required (a directory with "
@@ -71,11 +60,11 @@ public final class CrossEncoderRerankerFactory implements RerankerFactory {
       throw new IllegalArgumentException("reranker " + NAME + ": " + e.getMessage(), e);
     }
     if (options.containsKey("max-length")) {
-      spec = spec.withMaxLength(positiveInt(options, "max-length", 8));
+      spec = spec.withMaxLength(FactoryOptions.integer(NAME, options, "max-length", 0, 8));
     }
     EncoderOptions encoderOptions = EncoderOptions.defaults();
     if (options.containsKey("batch-tokens")) {
-      encoderOptions = encoderOptions.withMaxBatchTokens(positiveInt(options, "batch-tokens", 8));
+      encoderOptions = encoderOptions.withMaxBatchTokens(FactoryOptions.integer(NAME, options, "batch-tokens", 0, 8));
     }
     OnnxEncoder encoder;
     try {
@@ -105,19 +94,5 @@ public final class CrossEncoderRerankerFactory implements RerankerFactory {
           + ", not a cross-encoder: it outputs " + out.describe()
           + "; a cross-encoder outputs logits [batch, 1] (the score) or [batch, 2] ([not relevant, relevant])");
     }
-  }
-
-  private static int positiveInt(Map<String, String> options, String key, int min) {
-    String v = options.get(key);
-    int n;
-    try {
-      n = Integer.parseInt(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("reranker " + NAME + ": option " + key + "=" + v + " is not an integer", e);
-    }
-    if (n < min) {
-      throw new IllegalArgumentException("reranker " + NAME + ": option " + key + " must be >= " + min + ", got " + n);
-    }
-    return n;
   }
 }

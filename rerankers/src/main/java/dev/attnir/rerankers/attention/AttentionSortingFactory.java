@@ -3,10 +3,10 @@ package dev.attnir.rerankers.attention;
 import dev.attnir.core.Reranker;
 import dev.attnir.core.RerankerFactory;
 import dev.attnir.encoders.ModelRegistry;
+import dev.attnir.rerankers.FactoryOptions;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * {@code --rerank attention-sorting[:reader=MODEL][,rounds=3][,focus=last|query][,max-length=512]}:
@@ -17,7 +17,7 @@ public final class AttentionSortingFactory implements RerankerFactory {
   /** The name users select it by. */
   public static final String NAME = "attention-sorting";
 
-  private static final Set<String> OPTIONS = Set.of("reader", "rounds", "focus", "max-length");
+  private static final List<String> OPTIONS = List.of("reader", "rounds", "focus", "max-length");
 
   @Override
   public String name() {
@@ -32,38 +32,16 @@ public final class AttentionSortingFactory implements RerankerFactory {
 
   @Override
   public Reranker create(Map<String, String> options) {
-    Set<String> unknown = new TreeSet<>(options.keySet());
-    unknown.removeAll(OPTIONS);
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("reranker " + NAME + ": unknown option(s) " + unknown + "; known: "
-          + new TreeSet<>(OPTIONS));
-    }
+    FactoryOptions.requireKnown(NAME, options, OPTIONS);
     AttentionReader.Focus focus = switch (options.getOrDefault("focus", "last").toLowerCase(Locale.ROOT)) {
       case "last" -> AttentionReader.Focus.LAST_QUERY_TOKEN;
       case "query" -> AttentionReader.Focus.QUERY;
       default -> throw new IllegalArgumentException("reranker " + NAME + ": focus must be last or query, got '"
           + options.get("focus") + "'");
     };
-    int rounds = positive(options, "rounds", 3);
-    int maxLength = positive(options, "max-length", 512);
+    int rounds = FactoryOptions.integer(NAME, options, "rounds", 3, 1);
+    int maxLength = FactoryOptions.integer(NAME, options, "max-length", 512, 8);
     EncoderReader reader = EncoderReader.open(options.getOrDefault("reader", ModelRegistry.DEFAULT_MODEL), maxLength);
     return new AttentionSorting(reader, focus, rounds, true);
-  }
-
-  private static int positive(Map<String, String> options, String key, int dflt) {
-    String v = options.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    try {
-      int n = Integer.parseInt(v.trim());
-      if (n >= 1) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException("reranker " + NAME + ": " + key + " must be a positive integer, got '" + v
-        + "'");
   }
 }

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.attnir.encoders.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -23,7 +24,7 @@ import java.util.regex.Pattern;
  * late instruction and {@code Query: query} + suffix. Each piece is tokenized on its own and the ids concatenated, so
  * the spans are exact: a passage's span is its marker and text, the focus span runs from the late instruction to the
  * end (ICR's query span), or is its last token ({@link AttentionReader.Focus#LAST_QUERY_TOKEN}). Passages are cut
- * from their ends, sharing the positions left by the rest of the prompt equally (water-filling).
+ * from their ends, sharing the positions left by the rest of the prompt equally ({@link TextTokenizer#waterFill}).
  *
  * <p>Attention comes from the per-layer {@code Softmax} nodes of a plain (eager-attention) export, found by the HF
  * naming {@code /model/layers.N/self_attn/Softmax} and added as graph outputs. Exports with fused attention (no such
@@ -158,7 +159,7 @@ public final class DecoderReader implements AttentionReader {
     int fixed = head.length + late.length + query.length + separator.length * passages.size();
     int budget = maxPositions - fixed;
     int[] lengths = passages.stream().mapToInt(p -> p.length).toArray();
-    int[] keep = waterFill(lengths, budget);
+    int[] keep = TextTokenizer.waterFill(lengths, budget);
     boolean truncated = false;
     for (int i = 0; i < keep.length; i++) {
       if (keep[i] == 0 && lengths[i] > 0) {
@@ -268,23 +269,6 @@ public final class DecoderReader implements AttentionReader {
       at += p.length;
     }
     return out;
-  }
-
-  /** Shortest first, each keeps the smaller of its length and an equal share of what is left. */
-  static int[] waterFill(int[] lengths, int budget) {
-    Integer[] order = new Integer[lengths.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (x, y) -> Integer.compare(lengths[x], lengths[y]));
-    int[] keep = new int[lengths.length];
-    int remaining = Math.max(0, budget);
-    for (int i = 0; i < order.length; i++) {
-      int share = remaining / (order.length - i);
-      keep[order[i]] = Math.min(lengths[order[i]], share);
-      remaining -= keep[order[i]];
-    }
-    return keep;
   }
 
   @Override

@@ -6,11 +6,10 @@ import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
-import java.util.ArrayList;
+import dev.attnir.rerankers.FactoryOptions;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code --rerank icr[:reader=MODEL][,calibrate=true|false][,focus=query|last][,order=reverse|forward]
@@ -26,8 +25,8 @@ public final class InContextRerankerFactory implements RerankerFactory {
   /** The name users select it by. */
   public static final String NAME = "icr";
 
-  private static final Set<String> OPTIONS =
-      Set.of("reader", "calibrate", "focus", "order", "max-words", "window", "stride", "max-length");
+  private static final List<String> OPTIONS =
+      List.of("reader", "calibrate", "focus", "order", "max-words", "window", "stride", "max-length");
 
   @Override
   public String name() {
@@ -42,19 +41,10 @@ public final class InContextRerankerFactory implements RerankerFactory {
 
   @Override
   public Reranker create(Map<String, String> options) {
-    List<String> unknown = new ArrayList<>();
-    for (String key : options.keySet()) {
-      if (!OPTIONS.contains(key)) {
-        unknown.add(key);
-      }
-    }
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("reranker " + NAME + ": unknown option(s) " + unknown + "; known: "
-          + String.join(", ", OPTIONS.stream().sorted().toList()));
-    }
-    int window = positive(options, "window", 4);
+    FactoryOptions.requireKnown(NAME, options, OPTIONS);
+    int window = FactoryOptions.integer(NAME, options, "window", 4, 1);
     InContextReranker.Settings settings = new InContextReranker.Settings(
-        bool(options, "calibrate", true),
+        FactoryOptions.bool(NAME, options, "calibrate", true),
         switch (options.getOrDefault("focus", "query").toLowerCase(Locale.ROOT)) {
           case "query" -> AttentionReader.Focus.QUERY;
           case "last" -> AttentionReader.Focus.LAST_QUERY_TOKEN;
@@ -67,7 +57,8 @@ public final class InContextRerankerFactory implements RerankerFactory {
           default -> throw new IllegalArgumentException("reranker " + NAME + ": order must be reverse or forward, "
               + "got '" + options.get("order") + "'");
         },
-        positive(options, "max-words", 300), window, positive(options, "stride", Math.max(1, window / 2)));
+        FactoryOptions.integer(NAME, options, "max-words", 300, 1), window,
+        FactoryOptions.integer(NAME, options, "stride", Math.max(1, window / 2), 1));
     String readerName = options.getOrDefault("reader", ModelRegistry.DEFAULT_MODEL);
     ModelSpec spec;
     try {
@@ -75,7 +66,7 @@ public final class InContextRerankerFactory implements RerankerFactory {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("reranker " + NAME + ": reader=" + readerName + ": " + e.getMessage(), e);
     }
-    spec = spec.withMaxLength(positive(options, "max-length", 512));
+    spec = spec.withMaxLength(FactoryOptions.integer(NAME, options, "max-length", 512, 8));
     OnnxEncoder encoder = OnnxEncoder.load(spec, EncoderOptions.defaults());
     try {
       EncoderReader reader = new EncoderReader(encoder);
@@ -85,36 +76,6 @@ public final class InContextRerankerFactory implements RerankerFactory {
     } catch (RuntimeException e) {
       encoder.close();
       throw e;
-    }
-  }
-
-  private static boolean bool(Map<String, String> options, String key, boolean dflt) {
-    String v = options.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    return switch (v.toLowerCase(Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw new IllegalArgumentException("reranker " + NAME + ": " + key + " must be true or false, got '"
-          + v + "'");
-    };
-  }
-
-  private static int positive(Map<String, String> options, String key, int dflt) {
-    String v = options.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    try {
-      int n = Integer.parseInt(v.trim());
-      if (n < 1) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("reranker " + NAME + ": " + key + " must be a positive integer, got '" + v
-          + "'");
     }
   }
 }

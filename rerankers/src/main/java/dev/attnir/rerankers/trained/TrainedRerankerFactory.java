@@ -3,13 +3,12 @@ package dev.attnir.rerankers.trained;
 import dev.attnir.core.Reranker;
 import dev.attnir.core.RerankerFactory;
 import dev.attnir.encoders.EncoderOptions;
+import dev.attnir.rerankers.FactoryOptions;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.Set;
 
 /**
  * Trained rerankers by name: {@code trained:name=NAME} loads a shipped one ({@link TrainedRegistry}, its file's digest
@@ -27,7 +26,7 @@ public final class TrainedRerankerFactory implements RerankerFactory {
   /** The name users select it by. */
   public static final String NAME = "trained";
 
-  private static final Set<String> OPTIONS = Set.of("name", "file", "max-length", "batch-tokens");
+  private static final List<String> OPTIONS = List.of("name", "file", "max-length", "batch-tokens");
 
   private final TrainedRegistry registry;
 
@@ -68,27 +67,18 @@ public final class TrainedRerankerFactory implements RerankerFactory {
 
   @Override
   public Reranker create(Map<String, String> options) {
-    List<String> unknown = new ArrayList<>();
-    for (String key : options.keySet()) {
-      if (!OPTIONS.contains(key)) {
-        unknown.add(key);
-      }
-    }
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("reranker " + NAME + ": unknown option(s) " + unknown
-          + "; known: name, file, max-length, batch-tokens");
-    }
+    FactoryOptions.requireKnown(NAME, options, OPTIONS);
     String name = options.get("name");
     String file = options.get("file");
     if ((name == null) == (file == null)) {
       throw new IllegalArgumentException("reranker " + NAME + ": give exactly one of name=NAME (a shipped reranker: "
           + shippedList() + ") and file=PATH (an artifact file)");
     }
-    OptionalInt maxLength = options.containsKey("max-length") ? OptionalInt.of(positiveInt(options, "max-length", 8))
+    OptionalInt maxLength = options.containsKey("max-length") ? OptionalInt.of(FactoryOptions.integer(NAME, options, "max-length", 0, 8))
         : OptionalInt.empty();
     EncoderOptions encoderOptions = EncoderOptions.defaults();
     if (options.containsKey("batch-tokens")) {
-      encoderOptions = encoderOptions.withMaxBatchTokens(positiveInt(options, "batch-tokens", 8));
+      encoderOptions = encoderOptions.withMaxBatchTokens(FactoryOptions.integer(NAME, options, "batch-tokens", 0, 8));
     }
     if (name != null) {
       TrainedRegistry r = registry();
@@ -113,17 +103,4 @@ public final class TrainedRerankerFactory implements RerankerFactory {
     return names.isEmpty() ? "none yet" : String.join(", ", names);
   }
 
-  private static int positiveInt(Map<String, String> options, String key, int min) {
-    String v = options.get(key);
-    int n;
-    try {
-      n = Integer.parseInt(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("reranker " + NAME + ": option " + key + "=" + v + " is not an integer", e);
-    }
-    if (n < min) {
-      throw new IllegalArgumentException("reranker " + NAME + ": option " + key + " must be >= " + min + ", got " + n);
-    }
-    return n;
-  }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,40 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AttnRankTest {
 
   /** Attention mass basin[slot] on every slot whatever the passages (spread over two tokens). */
-  private static final class BasinReader implements AttentionReader {
-    final double[] basin;
-    final String identity;
-
-    BasinReader(String identity, double... basin) {
-      this.identity = identity;
-      this.basin = basin;
-    }
-
-    @Override
-    public String name() {
-      return "basin";
-    }
-
-    @Override
-    public String identity() {
-      return identity;
-    }
-
-    @Override
-    public List<ContextAttention> read(List<Context> contexts, Focus focus) {
-      List<ContextAttention> out = new ArrayList<>();
-      for (Context c : contexts) {
-        List<float[]> slots = new ArrayList<>();
-        for (int s = 0; s < c.passages().size(); s++) {
-          slots.add(new float[] {(float) basin[s] / 4, (float) (3 * basin[s] / 4)});
-        }
-        out.add(new ContextAttention(slots, false));
-      }
-      return out;
-    }
-
-    @Override
-    public void close() {}
+  private static FunctionReader basin(String identity, double... basin) {
+    return new FunctionReader(identity, (c, s) -> new float[] {(float) basin[s] / 4, (float) (3 * basin[s] / 4)});
   }
 
   @Test
@@ -71,7 +38,7 @@ class AttnRankTest {
 
   @Test
   void calibrationAveragesSlotSharesOverRandomOrders() {
-    var reader = new BasinReader("basin-1", 1, 2, 3, 10);
+    var reader = basin("basin-1", 1, 2, 3, 10);
     List<SlotProfiler.Item> items = List.of(
         new SlotProfiler.Item("q1", List.of("a", "b", "c", "d", "e")),
         new SlotProfiler.Item("q2", List.of("f", "g", "h")));
@@ -86,7 +53,7 @@ class AttnRankTest {
 
   @Test
   void profilesRoundTripAndRefuseAnotherReaderSizeOrFocus(@TempDir Path dir) throws Exception {
-    var reader = new BasinReader("basin-1", 1, 2, 3);
+    var reader = basin("basin-1", 1, 2, 3);
     SlotProfile p = SlotProfiler.calibrate(reader, AttentionReader.Focus.QUERY, 3,
         List.of(new SlotProfiler.Item("q", List.of("a", "b", "c"))), 2, 1, 8);
     Path file = dir.resolve("profile.json");
@@ -94,7 +61,7 @@ class AttnRankTest {
     SlotProfile back = SlotProfile.read(file);
     assertArrayEquals(p.share(), back.share(), 0);
     back.requireFor(reader, 3, AttentionReader.Focus.QUERY, file.toString());
-    var e = assertThrows(IllegalArgumentException.class, () -> back.requireFor(new BasinReader("other", 1, 2, 3), 5,
+    var e = assertThrows(IllegalArgumentException.class, () -> back.requireFor(basin("other", 1, 2, 3), 5,
         AttentionReader.Focus.LAST_QUERY_TOKEN, file.toString()));
     assertTrue(e.getMessage().contains("reader: profile basin-1, given other")
         && e.getMessage().contains("list size: profile 3, given 5") && e.getMessage().contains("focus"),
@@ -105,47 +72,15 @@ class AttnRankTest {
   }
 
   /** Attention = a per-passage relevance plus a bias on the last slot: sorting should converge on relevance. */
-  private static final class RelevanceReader implements AttentionReader {
-    final java.util.Map<String, Double> relevance;
-    final double lastSlotBias;
-
-    RelevanceReader(java.util.Map<String, Double> relevance, double lastSlotBias) {
-      this.relevance = relevance;
-      this.lastSlotBias = lastSlotBias;
-    }
-
-    @Override
-    public String name() {
-      return "relevance";
-    }
-
-    @Override
-    public String identity() {
-      return "relevance";
-    }
-
-    @Override
-    public List<ContextAttention> read(List<Context> contexts, Focus focus) {
-      List<ContextAttention> out = new ArrayList<>();
-      for (Context c : contexts) {
-        List<float[]> slots = new ArrayList<>();
-        for (int s = 0; s < c.passages().size(); s++) {
-          double v = relevance.get(c.passages().get(s)) + (s == c.passages().size() - 1 ? lastSlotBias : 0);
-          slots.add(new float[] {(float) v});
-        }
-        out.add(new ContextAttention(slots, false));
-      }
-      return out;
-    }
-
-    @Override
-    public void close() {}
+  private static FunctionReader relevance(java.util.Map<String, Double> relevance, double lastSlotBias) {
+    return new FunctionReader("relevance", (c, s) -> new float[] {(float) (relevance.get(c.passages().get(s))
+        + (s == c.passages().size() - 1 ? lastSlotBias : 0))});
   }
 
   @Test
   void attentionSortingMovesTheMostAttendedLastEachRound() {
     // relevance a=0.1 b=0.4 c=0.3 d=0.2; the last slot gets +0.25 (a recency bias)
-    var reader = new RelevanceReader(java.util.Map.of("a", 0.1, "b", 0.4, "c", 0.3, "d", 0.2), 0.25);
+    var reader = relevance(java.util.Map.of("a", 0.1, "b", 0.4, "c", 0.3, "d", 0.2), 0.25);
     var sorting = new AttentionSorting(reader, AttentionReader.Focus.QUERY, 3, false);
     List<int[]> rounds = sorting.rounds("q", List.of("a", "b", "c", "d"));
     // round 1 reads a b c d: masses .1 .4 .3 .45 -> ascending a c b d
@@ -158,7 +93,7 @@ class AttnRankTest {
         new dev.attnir.core.Candidate("C", 3, 2, 0, 0, 1, "c"), new dev.attnir.core.Candidate("D", 4, 1, 0, 0, 1, "d")));
     assertEquals(List.of("D", "B", "C", "A"), ranking.docs().stream().map(d -> d.docId()).toList());
     // without the bias it settles on relevance order, most relevant last
-    var unbiased = new AttentionSorting(new RelevanceReader(java.util.Map.of("a", 0.1, "b", 0.4, "c", 0.3, "d", 0.2),
+    var unbiased = new AttentionSorting(relevance(java.util.Map.of("a", 0.1, "b", 0.4, "c", 0.3, "d", 0.2),
         0), AttentionReader.Focus.QUERY, 1, false);
     assertArrayEquals(new int[] {0, 3, 2, 1}, unbiased.rounds("q", List.of("a", "b", "c", "d")).get(0));
   }

@@ -18,46 +18,13 @@ class InContextRerankerTest {
    * Each passage is "doc<i>" with two tokens weighted 0.4 and 0.6 of its slot's value: a position bias of 0.5 per slot
    * that both reads share, plus relevance[i] from a real query.
    */
-  private static final class ScriptedReader implements AttentionReader {
-    final Map<String, Double> relevance;
-    final List<List<String>> reads = new ArrayList<>();
-
-    ScriptedReader(Map<String, Double> relevance) {
-      this.relevance = relevance;
-    }
-
-    @Override
-    public String name() {
-      return "scripted";
-    }
-
-    @Override
-    public String identity() {
-      return "scripted";
-    }
-
-    @Override
-    public List<ContextAttention> read(List<Context> contexts, Focus focus) {
-      List<ContextAttention> out = new ArrayList<>();
-      for (Context c : contexts) {
-        if (!c.query().equals(InContextReranker.CALIBRATION_QUERY)) {
-          reads.add(c.passages());
-        }
-        List<float[]> slots = new ArrayList<>();
-        for (int slot = 0; slot < c.passages().size(); slot++) {
-          // a position bias both reads share (calibration removes it) plus the query's relevance
-          float bias = 0.5f * slot;
-          float value = c.query().equals(InContextReranker.CALIBRATION_QUERY) ? bias
-              : bias + relevance.get(c.passages().get(slot)).floatValue();
-          slots.add(new float[] {0.4f * value, 0.6f * value});
-        }
-        out.add(new ContextAttention(slots, false));
-      }
-      return out;
-    }
-
-    @Override
-    public void close() {}
+  private static FunctionReader scripted(Map<String, Double> relevance) {
+    return new FunctionReader("scripted", (c, slot) -> {
+      float bias = 0.5f * slot;
+      float value = c.query().equals(InContextReranker.CALIBRATION_QUERY) ? bias
+          : bias + relevance.get(c.passages().get(slot)).floatValue();
+      return new float[] {0.4f * value, 0.6f * value};
+    });
   }
 
   private static List<Candidate> candidates(int n) {
@@ -94,14 +61,14 @@ class InContextRerankerTest {
   @Test
   void oneWindowSortsByCalibratedAttentionAndCalibrationRemovesThePositionBias() {
     Map<String, Double> rel = Map.of("doc0", 0.1, "doc1", 0.9, "doc2", 0.5, "doc3", 0.0);
-    ScriptedReader reader = new ScriptedReader(rel);
+    FunctionReader reader = scripted(rel);
     var icr = new InContextReranker(reader, new InContextReranker.Settings(true, AttentionReader.Focus.QUERY, true,
         300, 4, 2), "icr", false);
     assertEquals(List.of("d1", "d2", "d0", "d3"), ids(icr.rerank("q", candidates(4))));
     // reverse order: the first-stage best (doc0) is read last
-    assertEquals(List.of("doc3", "doc2", "doc1", "doc0"), reader.reads.get(0));
+    assertEquals(List.of("doc3", "doc2", "doc1", "doc0"), reader.reads.get(0).passages());
     // without calibration the slot bias (0.5 per slot) counts: doc0, read last, climbs from third to second
-    var raw = new InContextReranker(new ScriptedReader(rel), new InContextReranker.Settings(false,
+    var raw = new InContextReranker(scripted(rel), new InContextReranker.Settings(false,
         AttentionReader.Focus.QUERY, true, 300, 4, 2), "icr", false);
     assertEquals(List.of("d1", "d0", "d2", "d3"), ids(raw.rerank("q", candidates(4))));
   }
@@ -118,7 +85,7 @@ class InContextRerankerTest {
         rel.put("doc" + i, random.nextDouble());
       }
       boolean reverse = random.nextBoolean();
-      var icr = new InContextReranker(new ScriptedReader(rel), new InContextReranker.Settings(true,
+      var icr = new InContextReranker(scripted(rel), new InContextReranker.Settings(true,
           AttentionReader.Focus.QUERY, reverse, 300, window, stride), "icr", false);
       List<String> expected = officialSlidingWindow(n, window, stride, rel);
       assertEquals(expected, ids(icr.rerank("q", candidates(n))), "n=" + n + " window=" + window + " stride="

@@ -58,9 +58,9 @@ final class LlamaOnnxWriter {
     longs("ax_1_2", 1, 2);
     longs("ax_0", 0);
     longs("ax_1", 1);
-    longs("one_i", 1);
-    longs("zero_i", 0);
-    longs("idx_1", 1);
+    scalarLong("one_i", 1);
+    scalarLong("zero_i", 0);
+    scalarLong("idx_1", 1);
 
     // RoPE tables for the positions: [b, s, 1, hs/2, 1]
     String cosP = node("Unsqueeze", node("Gather", "rope_cos", "position_ids"), "ax_2_4");
@@ -73,7 +73,7 @@ final class LlamaOnnxWriter {
     String padded = node("Mul", node("Sub", "one", cast("attention_mask")), "neg");
     String mask = node("Add", causal, node("Unsqueeze", padded, "ax_1_2"));
 
-    String x = gather("emb", "input_ids");
+    String x = node("Gather", "emb", "input_ids");
     for (int l = 0; l < m.layers; l++) {
       String p = "/model/layers." + l + "/";
       floats(p + "rms_att", new long[] {m.dim}, m.rmsAtt[l]);
@@ -103,7 +103,8 @@ final class LlamaOnnxWriter {
       String swiglu = node("Mul", node("Mul", a, node("Sigmoid", a)), node("MatMul", h2, p + "w3_t"));
       x = node("Add", x, node("MatMul", swiglu, p + "w2_t"));
     }
-    String logits = node("MatMul", rms(x, floatsReturning("rms_final", new long[] {m.dim}, m.rmsFinal)), "cls_t");
+    floats("rms_final", new long[] {m.dim}, m.rmsFinal);
+    String logits = node("MatMul", rms(x, "rms_final"), "cls_t");
     g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Identity").setName("logits_out").addInput(logits)
         .addOutput("logits"));
     g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName("logits").setType(OnnxMl.TypeProto.newBuilder()
@@ -150,10 +151,6 @@ final class LlamaOnnxWriter {
     return out;
   }
 
-  private String gather(String table, String ids) {
-    return node("Gather", table, ids);
-  }
-
   private String cast(String x) {
     String out = fresh();
     g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Cast").setName(out).addInput(x).addOutput(out)
@@ -196,21 +193,20 @@ final class LlamaOnnxWriter {
     g.addInitializer(t);
   }
 
-  private String floatsReturning(String name, long[] dims, float[] values) {
-    floats(name, dims, values);
-    return name;
-  }
-
+  /** A 1-D int64 initializer. */
   private void longs(String name, long... values) {
     OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name)
-        .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber());
-    if (values.length != 1 || !name.startsWith("idx") && !name.endsWith("_i")) {
-      t.addDims(values.length);
-    }
+        .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber()).addDims(values.length);
     for (long v : values) {
       t.addInt64Data(v);
     }
     g.addInitializer(t);
+  }
+
+  /** A 0-D int64 initializer (Range's bounds, a scalar Gather index). */
+  private void scalarLong(String name, long value) {
+    g.addInitializer(OnnxMl.TensorProto.newBuilder().setName(name)
+        .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber()).addInt64Data(value));
   }
 
   private static OnnxMl.AttributeProto intAttr(String name, long v) {
