@@ -14,7 +14,7 @@ import picocli.CommandLine;
         + "exact (trec_eval) evaluation.",
     subcommands = {IndexCommand.class, SearchCommand.class, EvaluateCommand.class, RescoreCommand.class,
         CompareCommand.class, RegressionCommand.class, SummarizeCommand.class, ComparePoolingsCommand.class,
-        DittoSearchCommand.class, TrainPoolingCommand.class, TrainRerankerCommand.class, NqPassagesCommand.class, PositionSetsCommand.class,
+        DittoSearchCommand.class, TrainPoolingCommand.class, CopyIndexCommand.class, TrainRerankerCommand.class, NqPassagesCommand.class, PositionSetsCommand.class,
         PositionBiasCommand.class, AttentionProfileCommand.class,
         OrderSensitivityCommand.class, ReorderCommand.class, CommandLine.HelpCommand.class})
 public final class AttnirCli implements Runnable {

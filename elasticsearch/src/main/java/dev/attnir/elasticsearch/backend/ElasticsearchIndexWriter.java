@@ -9,6 +9,7 @@ import co.elastic.clients.transport.BackoffPolicy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.attnir.core.Document;
 import dev.attnir.core.ProgressListener;
+import dev.attnir.encoders.EmbeddingIdentity;
 import dev.attnir.encoders.EncodingReport;
 import dev.attnir.encoders.StatefulPooling;
 import dev.attnir.indexer.CorpusFingerprint;
@@ -17,6 +18,7 @@ import dev.attnir.indexer.IndexManifest;
 import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageEncoder;
 import dev.attnir.indexer.PassageIndexWriter;
+import dev.attnir.indexer.PassageSettings;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -81,10 +83,40 @@ public final class ElasticsearchIndexWriter implements AutoCloseable {
    */
   public static ElasticsearchIndexWriter open(ElasticsearchConnection connection, String index, String analyzer,
       PassageEncoder encoder, ElasticsearchIndexOptions options, PassageIndexWriter.Mode mode) {
+    ElasticsearchIndexWriter w = open(connection, index, analyzer, encoder.settings(), encoder.identity(), encoder,
+        options, mode);
+    if (encoder.embedder() != null && encoder.embedder().pooling() instanceof StatefulPooling stateful) {
+      // before any passage: a committed manifest must never name state the cluster does not hold
+      PoolingStateStore.write(connection, index, stateful.state());
+    }
+    return w;
+  }
+
+  /**
+   * Opens the index for writing passages encoded elsewhere, built as {@code source} says (analyzer, passage settings,
+   * embedding identity): the sink of a copy from another backend. Only {@link #write} works; {@link #add} needs an
+   * encoder. A pooling's fitted state must be stored (see {@link PoolingStateStore}) before the first commit.
+   *
+   * @throws IndexException as {@link #open(ElasticsearchConnection, String, String, PassageEncoder,
+   *     ElasticsearchIndexOptions, PassageIndexWriter.Mode)}, and when the nodes lack the analyzer {@code source}
+   *     names (a copy must tokenize as the original did)
+   */
+  public static ElasticsearchIndexWriter openForCopy(ElasticsearchConnection connection, String index,
+      IndexManifest source, ElasticsearchIndexOptions options, PassageIndexWriter.Mode mode) {
+    return open(connection, index, source.analyzer(), source.passages(), source.embedding(), null, options, mode);
+  }
+
+  private static ElasticsearchIndexWriter open(ElasticsearchConnection connection, String index, String analyzer,
+      PassageSettings settings, EmbeddingIdentity identity, PassageEncoder encoder, ElasticsearchIndexOptions options,
+      PassageIndexWriter.Mode mode) {
     String where = connection.where(index);
     boolean plugin = ElasticsearchAnalyzers.pluginInstalled(connection);
     String resolved = ElasticsearchAnalyzers.resolve(analyzer, plugin, where);
-    IndexManifest requested = IndexManifest.create(resolved, encoder.settings(), encoder.identity());
+    if (encoder == null && !resolved.equals(analyzer)) {
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, "cannot copy an index analyzed with " + analyzer
+          + " into " + where + ": the nodes analyze with " + resolved + " (install the attnir plugin)");
+    }
+    IndexManifest requested = IndexManifest.create(resolved, settings, identity);
     if (mode == PassageIndexWriter.Mode.OVERWRITE) {
       connection.json("DELETE", "/" + index, null, true);
       PoolingStateStore.delete(connection, index);
@@ -109,12 +141,7 @@ public final class ElasticsearchIndexWriter implements AutoCloseable {
       connection.json("PUT", "/" + index, PassageIndexLayout.createBody(requested,
           PassageIndexLayout.esAnalyzer(resolved, plugin), options), false);
     }
-    ElasticsearchIndexWriter w = new ElasticsearchIndexWriter(connection, index, encoder, options, requested);
-    if (encoder.embedder() != null && encoder.embedder().pooling() instanceof StatefulPooling stateful) {
-      // before any passage: a committed manifest must never name state the cluster does not hold
-      PoolingStateStore.write(connection, index, stateful.state());
-    }
-    return w;
+    return new ElasticsearchIndexWriter(connection, index, encoder, options, requested);
   }
 
   /** The manifest as the next commit will record it (counts as of the last commit). */
@@ -138,6 +165,9 @@ public final class ElasticsearchIndexWriter implements AutoCloseable {
    * @return the number of passages sent
    */
   public int add(List<Document> documents, ProgressListener passageProgress) {
+    if (encoder == null) {
+      throw new IllegalStateException(where + " was opened for a copy of encoded passages; use write()");
+    }
     PassageEncoder.Encoded encoded = encoder.encode(documents, passageProgress);
     encoding = encoding.plus(encoded.encoding());
     write(encoded.passages(), encoded.vectors(), encoded.digests());

@@ -2,6 +2,7 @@ package dev.attnir.elasticsearch.backend;
 
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch._types.SearchType;
+import co.elastic.clients.elasticsearch._types.ShardStatistics;
 import co.elastic.clients.elasticsearch._types.query_dsl.ChildScoreMode;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import co.elastic.clients.elasticsearch.core.MgetResponse;
@@ -275,7 +276,7 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
   private List<PassageHit> hnsw(List<Float> vector, int size, int oversample) {
     int candidates = (int) Math.min(MAX_NUM_CANDIDATES, Math.max(size, (long) size * oversample));
     return run(SearchRequest.of(s -> s.index(index).size(size).source(src -> src.fetch(false)).trackTotalHits(t -> t
-        .enabled(false)).knn(kn -> kn.field(PassageIndexLayout.nested(PassageIndexLayout.VECTOR))
+        .enabled(false)).allowPartialSearchResults(false).knn(kn -> kn.field(PassageIndexLayout.nested(PassageIndexLayout.VECTOR))
             .queryVector(vector).k(size).numCandidates(candidates).innerHits(bestPassage()))));
   }
 
@@ -317,7 +318,8 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
 
   private List<PassageHit> search(Query query, int k) {
     return run(SearchRequest.of(s -> {
-      s.index(index).size(k).query(query).source(src -> src.fetch(false)).trackTotalHits(t -> t.enabled(false));
+      s.index(index).size(k).query(query).source(src -> src.fetch(false)).trackTotalHits(t -> t.enabled(false))
+          .allowPartialSearchResults(false);
       if (multiShard) {
         // shard-local BM25 statistics would make scores depend on routing; one global set, as in one Lucene index
         s.searchType(SearchType.DfsQueryThenFetch);
@@ -335,11 +337,34 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
     } catch (IOException | RuntimeException e) {
       throw connection.failure("searching " + where, e);
     }
+    requireComplete(response);
     List<PassageHit> hits = new ArrayList<>();
     for (Hit<Void> hit : response.hits().hits()) {
       hits.add(new PassageHit(hit.id(), bestOrdinal(hit), hit.score().floatValue()));
     }
     return hits;
+  }
+
+  /**
+   * A ranking from some shards only, or cut short by a timeout, would be a silently wrong answer (a cluster that lost
+   * a node answers 200 with {@code _shards.failed > 0} unless partial results are refused, which the requests do; this
+   * checks the response as well, since a cluster setting or proxy may differ).
+   */
+  private void requireComplete(SearchResponse<?> response) {
+    var shards = response.shards();
+    if (shards.failed().intValue() > 0 || shards.successful().intValue() + skipped(shards) < shards.total().intValue()) {
+      String reasons = shards.failures().stream().map(f -> "shard " + f.shard() + ": " + f.reason().reason())
+          .distinct().limit(3).reduce((a, b) -> a + "; " + b).orElse("no reason given");
+      throw new IllegalStateException("search of " + where + " answered from " + shards.successful() + " of "
+          + shards.total() + " shards (" + reasons + "); refusing a partial ranking. Check the cluster's health.");
+    }
+    if (response.timedOut()) {
+      throw new IllegalStateException("search of " + where + " timed out on the cluster; refusing a partial ranking");
+    }
+  }
+
+  private static int skipped(ShardStatistics shards) {
+    return shards.skipped() == null ? 0 : shards.skipped().intValue();
   }
 
   private int bestOrdinal(Hit<?> hit) {

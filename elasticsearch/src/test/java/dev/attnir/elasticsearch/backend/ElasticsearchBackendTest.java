@@ -226,6 +226,39 @@ class ElasticsearchBackendTest {
     }
   }
 
+  /** A copy of the Lucene index (no encoding) is the index built from the same passages: manifest, BM25, kNN, text. */
+  @Test
+  void aLuceneIndexCopiedWithoutEncodingAnswersAsTheIndexBuiltFromTheSamePassages() {
+    String name = newIndexName();
+    LuceneIndexCopy.Report r = LuceneIndexCopy.copy(lucene, connection, name, ElasticsearchIndexOptions.defaults(),
+        PassageIndexWriter.Mode.CREATE_OR_APPEND, 37, ProgressListener.none());
+    assertEquals(DOCS, r.documents());
+    assertEquals(lucene.manifest().passageCount(), r.passages());
+    ElasticsearchSearchBackend copy = ElasticsearchSearchBackend.open(connection, name);
+    assertEquals(List.of(), copy.manifest().buildDifferences(lucene.manifest()));
+    assertEquals(lucene.manifest().corpusFingerprint(), copy.manifest().corpusFingerprint());
+    assertEquals(lucene.manifest().passageCount(), copy.manifest().passageCount());
+    Bm25Params p = Bm25Params.anserini();
+    for (String q : queries.subList(0, 10)) {
+      Ranking built = top(elastic, d -> elastic.lexical(q, d, p), 10);
+      if (!built.isEmpty()) {
+        assertSameRanking(built, top(copy, d -> copy.lexical(q, d, p), 10), 1e-6, "BM25 of the copy, '" + q + "'");
+      }
+      float[] v = embedder.embedQuery(q);
+      assertSameRanking(top(elastic, d -> elastic.vector(v, d, VectorSearch.hnsw(100)), 10),
+          top(copy, d -> copy.vector(v, d, VectorSearch.hnsw(100)), 10), 1e-6, "kNN of the copy, '" + q + "'");
+    }
+    for (int i = 0; i < encoded.passages().size(); i += 97) {
+      Passage passage = encoded.passages().get(i);
+      assertEquals(passage.contents(), copy.passage(passage.docId(), passage.ordinal()).contents());
+    }
+    // copying again into the same index replaces every document: same counts
+    LuceneIndexCopy.copy(lucene, connection, name, ElasticsearchIndexOptions.defaults(),
+        PassageIndexWriter.Mode.CREATE_OR_APPEND, 500, ProgressListener.none());
+    assertEquals(lucene.manifest().passageCount(), ElasticsearchSearchBackend.open(connection, name).manifest()
+        .passageCount());
+  }
+
   /**
    * Quantised HNSW (int8, BBQ) is written with the asked index options and still finds most of the exact top 10 (the
    * thresholds are loose on purpose: quantisation loses recall; this checks the options reach Elasticsearch and the

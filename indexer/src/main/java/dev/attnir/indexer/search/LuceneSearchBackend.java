@@ -451,6 +451,86 @@ public final class LuceneSearchBackend implements SearchBackend {
     return -1;
   }
 
+  /**
+   * Every live document of the opened commit, in index order, with its passages, vectors and digest. A document's
+   * passages are one contiguous block (the writer adds them with one {@code updateDocuments} call, and merges keep
+   * blocks whole) in ordinal order, which this checks.
+   *
+   * @throws IllegalStateException when a document's passages are not contiguous or its ordinals are not 0..n-1
+   */
+  public void forEachDocument(java.util.function.Consumer<IndexedDocument> action) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    try {
+      for (LeafReaderContext leaf : reader.leaves()) {
+        StoredFields stored = leaf.reader().storedFields();
+        Bits live = leaf.reader().getLiveDocs();
+        FloatVectorValues vectors = manifest.hasVectors() ? leaf.reader().getFloatVectorValues(IndexFields.VECTOR)
+            : null;
+        KnnVectorValues.DocIndexIterator vectorDocs = vectors == null ? null : vectors.iterator();
+        org.apache.lucene.index.BinaryDocValues digests = leaf.reader().getBinaryDocValues(IndexFields.DOC_DIGEST);
+        String current = null;
+        List<dev.attnir.indexer.Passage> passages = new ArrayList<>();
+        List<float[]> passageVectors = new ArrayList<>();
+        byte[] digest = null;
+        for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+          if (live != null && !live.get(doc)) {
+            continue;
+          }
+          org.apache.lucene.document.Document d = stored.document(doc);
+          String docId = d.get(IndexFields.DOC_ID);
+          if (!docId.equals(current)) {
+            if (current != null) {
+              action.accept(document(current, passages, passageVectors, digest));
+            }
+            if (!seen.add(docId)) {
+              throw new IllegalStateException(where + ": the passages of document " + docId + " are not one "
+                  + "contiguous block (Lucene doc " + (leaf.docBase + doc) + ")");
+            }
+            current = docId;
+            passages = new ArrayList<>();
+            passageVectors = new ArrayList<>();
+            digest = null;
+          }
+          passages.add(new dev.attnir.indexer.Passage(docId, d.getField(IndexFields.ORDINAL).numericValue().intValue(),
+              d.getField(IndexFields.START).numericValue().intValue(),
+              d.getField(IndexFields.END).numericValue().intValue(), d.get(IndexFields.CONTENTS)));
+          if (vectorDocs != null) {
+            if (vectorDocs.docID() < doc) {
+              vectorDocs.advance(doc);
+            }
+            if (vectorDocs.docID() != doc) {
+              throw new IllegalStateException(where + ": passage " + (passages.size() - 1) + " of document " + docId
+                  + " has no vector");
+            }
+            passageVectors.add(vectors.vectorValue(vectorDocs.index()).clone());
+          }
+          if (digests != null && digests.advanceExact(doc)) {
+            BytesRef b = digests.binaryValue();
+            digest = java.util.Arrays.copyOfRange(b.bytes, b.offset, b.offset + b.length);
+          }
+        }
+        if (current != null) {
+          action.accept(document(current, passages, passageVectors, digest));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + where + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private IndexedDocument document(String docId, List<dev.attnir.indexer.Passage> passages, List<float[]> vectors,
+      byte[] digest) {
+    // the writer adds a document's passages in ordinal order; anything else is not an index it wrote
+    for (int i = 0; i < passages.size(); i++) {
+      if (passages.get(i).ordinal() != i) {
+        throw new IllegalStateException(where + ": document " + docId + " has passage ordinals "
+            + passages.stream().map(p -> String.valueOf(p.ordinal())).toList() + ", not 0.." + (passages.size() - 1));
+      }
+    }
+    return new IndexedDocument(docId, List.copyOf(passages), manifest.hasVectors() ? vectors.toArray(float[][]::new)
+        : null, digest);
+  }
+
   @Override
   public void close() {
     try {
