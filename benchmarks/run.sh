@@ -2,6 +2,7 @@
 # Runs a benchmark harness with the project's JVM flags: benchmarks/run.sh <Harness> [args...]
 #   EncodingThroughput [passages=2000] [rounds=3]
 #   QueryLatency <index-dir> [passes=5] [k=10] [hybrid-depth=100]
+#   BackendLatency <lucene-index-dir> <es-url> <es-index>[,<es-index>...] [passes=3] [k=10] [hybrid-depth=100] [out]
 #   IndexBuild <work-dir>
 #   IndexVerify <rounds> <index-dir>... [--out prefix]
 #   RerankLatency <reranker-spec>... [--datasets scifact,nq] [--depths 20,100] [--queries 30,10] [--warmup 3]

@@ -30,6 +30,11 @@ class ElasticsearchCliTest {
     return url;
   }
 
+  private static java.util.List<String> ranked(String searchOutput) {
+    return searchOutput.lines().filter(l -> l.matches("\\s*\\d+\\s.*"))
+        .map(l -> String.join(" ", java.util.Arrays.asList(l.trim().split("\\s+")).subList(0, 2))).toList();
+  }
+
   private static void assertUsageError(Cli r, String fragment) {
     assertEquals(AttnirCli.EXIT_USAGE, r.code(), r.out() + r.err());
     assertTrue(r.err().startsWith("error: ") && r.err().contains(fragment), r.err());
@@ -59,6 +64,45 @@ class ElasticsearchCliTest {
       Cli missing = Cli.run("search", "--index", index + "-missing", "--backend", url, "--query", "x");
       assertTrue(missing.code() != 0 && missing.err().contains("no Elasticsearch index '" + index + "-missing'"),
           missing.err());
+    } finally {
+      try (var c = dev.attnir.elasticsearch.backend.ElasticsearchConnection.open(url,
+          dev.attnir.elasticsearch.backend.ElasticsearchConnection.Credentials.none())) {
+        c.client().indices().delete(d -> d.index(index).ignoreUnavailable(true));
+      }
+    }
+  }
+
+  @Test
+  void aLuceneIndexCopiedIntoElasticsearchSearchesTheSame(@TempDir Path dir) throws Exception {
+    String url = node();
+    Path corpus = dir.resolve("corpus.jsonl");
+    StringBuilder lines = new StringBuilder();
+    String[] topics = {"insulin resistance", "vaccine response", "lung cancer", "gut microbiome", "sleep apnea"};
+    for (int i = 0; i < 60; i++) {
+      lines.append(String.format("{\"_id\": \"d%02d\", \"title\": \"\", \"text\": \"%s study %d of %s and %s\"}%n",
+          i, topics[i % 5], i, topics[(i * 3 + 1) % 5], "cohort".repeat(1 + i % 3)));
+    }
+    Files.writeString(corpus, lines);
+    Path lucene = dir.resolve("index");
+    String index = "attnir-cli-copy-" + UUID.randomUUID().toString().substring(0, 8);
+    try {
+      Cli built = Cli.run("index", "--corpus", corpus.toString(), "--index", lucene.toString(), "--model", "none");
+      assertEquals(0, built.code(), built.err());
+      Cli copied = Cli.run("copy-index", "--from", lucene.toString(), "--backend", url, "--index", index);
+      assertEquals(0, copied.code(), copied.err());
+      assertTrue(copied.out().contains("Copied 60 documents (60 passages)"), copied.out());
+      for (String q : new String[] {"lung cancer cohort", "insulin", "sleep vaccine"}) {
+        Cli local = Cli.run("search", "--index", lucene.toString(), "--query", q, "-k", "10");
+        Cli remote = Cli.run("search", "--index", index, "--backend", url, "--query", q, "-k", "10");
+        assertEquals(0, remote.code(), remote.err());
+        // rank and document (scores agree to ~1e-7 relative, which the sixth decimal may show)
+        assertEquals(ranked(local.out()), ranked(remote.out()), q);
+        assertTrue(ranked(local.out()).size() >= 5, local.out());
+      }
+      assertUsageError(Cli.run("copy-index", "--from", lucene.toString(), "--index", index), "needs --backend");
+      Cli again = Cli.run("copy-index", "--from", dir.resolve("nothing").toString(), "--backend", url, "--index",
+          index);
+      assertTrue(again.code() != 0 && again.err().contains("nothing"), again.err());
     } finally {
       try (var c = dev.attnir.elasticsearch.backend.ElasticsearchConnection.open(url,
           dev.attnir.elasticsearch.backend.ElasticsearchConnection.Credentials.none())) {
