@@ -23,6 +23,7 @@ import dev.attnir.indexer.search.PassageHit;
 import dev.attnir.indexer.search.PassageRef;
 import dev.attnir.indexer.search.SearchBackend;
 import dev.attnir.indexer.search.StoredPassage;
+import dev.attnir.indexer.search.TiesAtTheCut;
 import dev.attnir.indexer.search.VectorSearch;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -208,37 +209,9 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
     }, k);
   }
 
-  /**
-   * The top {@code k} of a search, with documents tied at the cut chosen as {@code Ranking} orders ties (document id
-   * descending, trec_eval's order) rather than by Elasticsearch's internal order: fetches one more than needed and,
-   * while that one ties with the k-th, twice as many, so the whole tie group is seen. Without this a run cut at
-   * {@code k} keeps other tied documents than the Lucene backend (whose passage over-fetch sees the group).
-   */
-  static List<PassageHit> topWithTiesResolved(java.util.function.IntFunction<List<PassageHit>> fetch, int k) {
-    k = Math.min(k, MAX_DOCUMENTS);
-    int depth = Math.min(k + 1, MAX_DOCUMENTS);
-    while (true) {
-      List<PassageHit> hits = fetch.apply(depth);
-      if (hits.size() <= k) {
-        return hits;
-      }
-      float cut = hits.get(k - 1).score();
-      if (hits.get(hits.size() - 1).score() != cut || depth >= MAX_DOCUMENTS || hits.size() < depth) {
-        List<PassageHit> kept = new ArrayList<>(k);
-        List<PassageHit> tied = new ArrayList<>();
-        for (PassageHit h : hits) {
-          if (h.score() > cut) {
-            kept.add(h);
-          } else if (h.score() == cut) {
-            tied.add(h);
-          }
-        }
-        tied.sort((a, b) -> dev.attnir.core.Ranking.compareCodePoints(b.docId(), a.docId()));
-        kept.addAll(tied.subList(0, Math.min(tied.size(), k - kept.size())));
-        return kept;
-      }
-      depth = (int) Math.min((long) depth * 2, MAX_DOCUMENTS);
-    }
+  /** The top {@code k} with documents tied at the cut chosen as the Lucene backend chooses them. */
+  private static List<PassageHit> topWithTiesResolved(java.util.function.IntFunction<List<PassageHit>> fetch, int k) {
+    return TiesAtTheCut.top(fetch, k, MAX_DOCUMENTS);
   }
 
   @Override

@@ -246,12 +246,14 @@ public final class LuceneSearchBackend implements SearchBackend {
       return List.of();
     }
     IndexSearcher searcher = bm25Searcher(params);
-    try {
-      TopDocs top = searcher.search(bagOfWords(tokens), k);
-      return hits(searcher, top.scoreDocs, false);
-    } catch (IOException | RuntimeException e) {
-      throw failure(e);
-    }
+    Query q = bagOfWords(tokens);
+    return TiesAtTheCut.top(depth -> {
+      try {
+        return hits(searcher, searcher.search(q, depth).scoreDocs, false);
+      } catch (IOException | RuntimeException e) {
+        throw failure(e);
+      }
+    }, k, Math.max(1, passageCount()));
   }
 
   @Override
@@ -260,18 +262,23 @@ public final class LuceneSearchBackend implements SearchBackend {
     if (k <= 0) {
       return List.of();
     }
-    try {
-      if (mode.exact()) {
-        return exact(query, k);
+    IndexSearcher searcher = new IndexSearcher(reader);
+    return TiesAtTheCut.top(depth -> {
+      try {
+        if (mode.exact()) {
+          return exact(query, depth);
+        }
+        // the candidate count follows k, not the tie-resolution depth, so the graph search is the one k asks for
+        int candidates = (int) Math.min(Math.max((long) k * mode.oversample(), depth), Math.max(depth,
+            passageCount()));
+        TopDocs top = searcher.search(new KnnFloatVectorQuery(IndexFields.VECTOR, query, candidates), candidates);
+        ScoreDoc[] best = top.scoreDocs.length > depth ? java.util.Arrays.copyOf(top.scoreDocs, depth)
+            : top.scoreDocs;
+        return hits(searcher, best, true);
+      } catch (IOException | RuntimeException e) {
+        throw failure(e);
       }
-      IndexSearcher searcher = new IndexSearcher(reader);
-      int candidates = (int) Math.min((long) k * mode.oversample(), Math.max(k, passageCount()));
-      TopDocs top = searcher.search(new KnnFloatVectorQuery(IndexFields.VECTOR, query, candidates), candidates);
-      ScoreDoc[] best = top.scoreDocs.length > k ? java.util.Arrays.copyOf(top.scoreDocs, k) : top.scoreDocs;
-      return hits(searcher, best, true);
-    } catch (IOException | RuntimeException e) {
-      throw failure(e);
-    }
+    }, k, Math.max(1, passageCount()));
   }
 
   /**
