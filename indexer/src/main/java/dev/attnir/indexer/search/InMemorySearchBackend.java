@@ -115,16 +115,19 @@ public final class InMemorySearchBackend implements SearchBackend {
     if (k <= 0) {
       return List.of();
     }
-    ExactTopK top = new ExactTopK(k);
-    for (int i = 0; i < vectors.length; i++) {
-      top.offer(i, LuceneVectors.raw(similarity, query, vectors[i]));
-    }
-    List<PassageHit> hits = new ArrayList<>(k);
-    for (ExactTopK.Scored s : top.best()) {
-      Passage p = passages.get(s.doc());
-      hits.add(new PassageHit(p.docId(), p.ordinal(), s.score()));
-    }
-    return hits;
+    // ties at the cut as the Lucene backend resolves them, so both give the same hits
+    return TiesAtTheCut.top(depth -> {
+      ExactTopK top = new ExactTopK(depth);
+      for (int i = 0; i < vectors.length; i++) {
+        top.offer(i, LuceneVectors.raw(similarity, query, vectors[i]));
+      }
+      List<PassageHit> hits = new ArrayList<>(depth);
+      for (ExactTopK.Scored s : top.best()) {
+        Passage p = passages.get(s.doc());
+        hits.add(new PassageHit(p.docId(), p.ordinal(), s.score()));
+      }
+      return hits;
+    }, k, vectors.length);
   }
 
   @Override
