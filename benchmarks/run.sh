@@ -15,6 +15,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 if [ ! -d benchmarks/target/lib ] || [ -n "$(find benchmarks/src core/src/main encoders/src/main indexer/src/main rerankers/src/main training/src/main eval/src/main experiments/src/main cli/src/main -newer benchmarks/target/attnir-benchmarks-0.1.0-SNAPSHOT.jar -type f 2>/dev/null | head -1)" ]; then
   mvn -q -B -Dstyle.color=never -DskipTests -pl benchmarks -am install >&2
+  touch benchmarks/target/attnir-benchmarks-0.1.0-SNAPSHOT.jar # Maven leaves an up-to-date jar untouched
 fi
 harness=$1
 shift
