@@ -77,29 +77,7 @@ public final class BackendLatency {
           systems.put(b.getKey() + " | " + c.describe(), c.create(b.getValue(), embedder));
         }
       }
-      Map<String, List<Double>> latencies = new LinkedHashMap<>();
-      Map<String, double[]> passMedians = new LinkedHashMap<>();
-      systems.keySet().forEach(s -> {
-        latencies.put(s, new ArrayList<>());
-        passMedians.put(s, new double[passes]);
-      });
-      for (int p = 0; p <= passes; p++) {
-        for (var e : systems.entrySet()) {
-          double[] lat = new double[queries.size()];
-          for (int i = 0; i < queries.size(); i++) {
-            long t0 = System.nanoTime();
-            e.getValue().retrieve(queries.get(i), k);
-            lat[i] = (System.nanoTime() - t0) / 1e6;
-          }
-          if (p > 0) {
-            for (double l : lat) {
-              latencies.get(e.getKey()).add(l);
-            }
-            passMedians.get(e.getKey())[p - 1] = BenchSupport.median(lat);
-          }
-        }
-        System.err.println("pass " + p + " of " + passes + " done");
-      }
+      Map<String, Map<String, Object>> systemsJson = BenchSupport.interleavedLatency(systems, queries, k, passes);
       StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "# Lucene vs Elasticsearch: query latency"
           + "%n%nSciFact test queries (%d), one client, one query at a time, k=%d, hybrid depth %d per side, "
           + "query encoding included (%s); %d measured passes after a warm-up pass, systems interleaved. Lucene "
@@ -108,21 +86,11 @@ public final class BackendLatency {
           + "| backend | retriever | p50 ms | p90 ms | p99 ms | max ms | median of per-pass p50 |%n"
           + "|---|---|---|---|---|---|---|%n", queries.size(), k, depth, lucene.manifest().embedding().model(), passes,
           indexDir, lucene.manifest().passageCount(), url, simd, BenchSupport.machine()));
-      Map<String, Object> systemsJson = new LinkedHashMap<>();
-      for (String s : systems.keySet()) {
-        double[] all = latencies.get(s).stream().mapToDouble(Double::doubleValue).toArray();
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("p50ms", BenchSupport.percentile(all, 50));
-        j.put("p90ms", BenchSupport.percentile(all, 90));
-        j.put("p99ms", BenchSupport.percentile(all, 99));
-        j.put("maxMs", BenchSupport.percentile(all, 100));
-        j.put("perPassP50ms", passMedians.get(s));
-        j.put("medianOfPassP50ms", BenchSupport.median(passMedians.get(s)));
-        systemsJson.put(s, j);
-        String[] parts = s.split(" \\| ", 2);
+      systemsJson.forEach((system, j) -> {
+        String[] parts = system.split(" \\| ", 2);
         md.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", parts[0], parts[1],
             j.get("p50ms"), j.get("p90ms"), j.get("p99ms"), j.get("maxMs"), j.get("medianOfPassP50ms")));
-      }
+      });
       md.append(String.format(Locale.ROOT, "%n| index | size on disk (MiB) |%n|---|---|%n"));
       sizes.forEach((name, bytes) -> md.append(String.format(Locale.ROOT, "| %s | %.1f |%n", name,
           bytes / 1048576.0)));

@@ -124,4 +124,49 @@ final class BenchSupport {
       throw new UncheckedIOException(e);
     }
   }
+
+  /**
+   * Single-query latency of every system over the same queries: {@code passes} measured passes after a warm-up pass,
+   * each running every query once per system, systems interleaved. Per system: p50/p90/p99/max over all measured
+   * queries (ms), each pass's median and the median of those.
+   */
+  static Map<String, Map<String, Object>> interleavedLatency(Map<String, dev.attnir.core.Retriever> systems,
+      List<String> queries, int k, int passes) {
+    Map<String, List<Double>> latencies = new LinkedHashMap<>();
+    Map<String, double[]> passMedians = new LinkedHashMap<>();
+    systems.keySet().forEach(s -> {
+      latencies.put(s, new ArrayList<>());
+      passMedians.put(s, new double[passes]);
+    });
+    for (int p = 0; p <= passes; p++) {
+      for (var e : systems.entrySet()) {
+        double[] lat = new double[queries.size()];
+        for (int i = 0; i < queries.size(); i++) {
+          long t0 = System.nanoTime();
+          e.getValue().retrieve(queries.get(i), k);
+          lat[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        if (p > 0) {
+          for (double l : lat) {
+            latencies.get(e.getKey()).add(l);
+          }
+          passMedians.get(e.getKey())[p - 1] = median(lat);
+        }
+      }
+      System.err.println("pass " + p + " of " + passes + " done" + (p == 0 ? " (warm-up)" : ""));
+    }
+    Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+    for (String s : systems.keySet()) {
+      double[] all = latencies.get(s).stream().mapToDouble(Double::doubleValue).toArray();
+      Map<String, Object> j = new LinkedHashMap<>();
+      j.put("p50ms", percentile(all, 50));
+      j.put("p90ms", percentile(all, 90));
+      j.put("p99ms", percentile(all, 99));
+      j.put("maxMs", percentile(all, 100));
+      j.put("perPassP50ms", passMedians.get(s));
+      j.put("medianOfPassP50ms", median(passMedians.get(s)));
+      out.put(s, j);
+    }
+    return out;
+  }
 }

@@ -44,48 +44,16 @@ public final class QueryLatency {
       // The query encoder as indexing configures it (two single-core runs, so one core per query), for comparison.
       RetrievalConfig hybrid = RetrievalConfig.defaults(RetrievalConfig.Kind.HYBRID).withHybridDepth(depth);
       systems.put(hybrid.describe() + ", query encoder on one core", hybrid.create(backend, oneCore));
-      Map<String, List<Double>> latencies = new LinkedHashMap<>();
-      Map<String, double[]> passMedians = new LinkedHashMap<>();
-      systems.keySet().forEach(s -> {
-        latencies.put(s, new ArrayList<>());
-        passMedians.put(s, new double[passes]);
-      });
-      for (int p = 0; p <= passes; p++) {
-        for (var e : systems.entrySet()) {
-          double[] lat = new double[queries.size()];
-          for (int i = 0; i < queries.size(); i++) {
-            long t0 = System.nanoTime();
-            e.getValue().retrieve(queries.get(i), k);
-            lat[i] = (System.nanoTime() - t0) / 1e6;
-          }
-          if (p > 0) {
-            for (double l : lat) {
-              latencies.get(e.getKey()).add(l);
-            }
-            passMedians.get(e.getKey())[p - 1] = BenchSupport.median(lat);
-          }
-        }
-      }
+      Map<String, Map<String, Object>> systemsJson = BenchSupport.interleavedLatency(systems, queries, k, passes);
       md.append(String.format(Locale.ROOT, "# Query latency%n%nSciFact test queries (%d), one at a time, k=%d, "
               + "hybrid depth %d per side, including query encoding; %d measured passes after a warm-up pass, "
               + "systems interleaved; query encoding on every core (one ONNX Runtime run) unless stated. Index: %s (%s, %,d passages). Lucene SIMD: %s.%nMachine: %s%n%n"
               + "| system | p50 ms | p90 ms | p99 ms | max ms | median of per-pass p50 |%n|---|---|---|---|---|---|%n",
           queries.size(), k, depth, passes, indexDir, backend.manifest().embedding().model(),
           backend.manifest().passageCount(), simd, BenchSupport.machine()));
-      Map<String, Object> systemsJson = new LinkedHashMap<>();
-      for (String s : systems.keySet()) {
-        double[] all = latencies.get(s).stream().mapToDouble(Double::doubleValue).toArray();
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("p50ms", BenchSupport.percentile(all, 50));
-        j.put("p90ms", BenchSupport.percentile(all, 90));
-        j.put("p99ms", BenchSupport.percentile(all, 99));
-        j.put("maxMs", BenchSupport.percentile(all, 100));
-        j.put("perPassP50ms", passMedians.get(s));
-        j.put("medianOfPassP50ms", BenchSupport.median(passMedians.get(s)));
-        systemsJson.put(s, j);
-        md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", s, j.get("p50ms"),
-            j.get("p90ms"), j.get("p99ms"), j.get("maxMs"), j.get("medianOfPassP50ms")));
-      }
+      systemsJson.forEach((system, j) -> md.append(String.format(Locale.ROOT,
+          "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", system, j.get("p50ms"), j.get("p90ms"), j.get("p99ms"),
+          j.get("maxMs"), j.get("medianOfPassP50ms"))));
       report.put("k", k);
       report.put("hybridDepth", depth);
       report.put("passes", passes);
