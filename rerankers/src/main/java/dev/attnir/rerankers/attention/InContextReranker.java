@@ -27,8 +27,9 @@ import java.util.List;
  *
  * <p>Deviations: the readers here are the encoders we ship, not an instruction-tuned decoder, so there is no prompt
  * with instructions and {@code [i]} markers: an {@link EncoderReader} packs {@code [CLS] query [SEP] p1 [SEP] ...}
- * with the query first (its attention is bidirectional). The calibration pass is a second full read (an encoder has
- * no key/value cache to share), with the passages cut exactly as next to the real query. Ties in a window's sort keep the prompt order (the code's {@code torch.sort} leaves
+ * with the query first (its attention is bidirectional). With an encoder the calibration pass is a second full read
+ * (an encoder has no key/value cache to share), with the passages cut exactly as next to the real query; a
+ * {@link DecoderReader} over a graph with a cache runs the shared prompt prefix once for both reads. Ties in a window's sort keep the prompt order (the code's {@code torch.sort} leaves
  * them unspecified). The output scores are synthetic (list length minus position): only the order is meaningful,
  * because scores from different windows are not comparable.
  */

@@ -112,6 +112,84 @@ class DecoderFixtureTest {
     }
   }
 
+  /**
+   * The layouts with a cache (optimum's eager export "with past" and the model builder's fused GroupQueryAttention)
+   * give the plain-Java forward's logits, both over a whole sequence and when its prefix is run first and the rest
+   * is fed with the prefix's cache: what the reader's prefix reuse relies on.
+   */
+  @Test
+  void cachedLayoutsMatchThePlainJavaForward() throws Exception {
+    Random random = new Random(5);
+    int[] tokens = new int[41];
+    tokens[0] = 1;
+    for (int i = 1; i < tokens.length; i++) {
+      tokens[i] = 3 + random.nextInt(model.vocab - 3);
+    }
+    Llama2cModel.Output ref = model.forward(tokens);
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    for (LlamaOnnxWriter.Variant variant : List.of(LlamaOnnxWriter.Variant.EAGER_WITH_PAST,
+        LlamaOnnxWriter.Variant.GQA)) {
+      try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+          OrtSession session = env.createSession(LlamaOnnxWriter.write(model, variant), options)) {
+        int headSize = variant == LlamaOnnxWriter.Variant.GQA ? LlamaOnnxWriter.GQA_HEAD : model.headSize;
+        for (int split : new int[] {0, 29}) {
+          float[][][] past = null;
+          double worst = 0;
+          for (int[] chunk : new int[][] {{0, split}, {split, tokens.length}}) {
+            if (chunk[1] == chunk[0]) {
+              continue;
+            }
+            int pastLength = chunk[0];
+            int s = chunk[1] - chunk[0];
+            Map<String, OnnxTensor> in = new HashMap<>();
+            long[][] ids = new long[1][s];
+            long[][] positions = new long[1][s];
+            for (int t = 0; t < s; t++) {
+              ids[0][t] = tokens[pastLength + t];
+              positions[0][t] = pastLength + t;
+            }
+            long[][] mask = new long[1][pastLength + s];
+            java.util.Arrays.fill(mask[0], 1);
+            in.put("input_ids", OnnxTensor.createTensor(env, ids));
+            in.put("attention_mask", OnnxTensor.createTensor(env, mask));
+            if (variant != LlamaOnnxWriter.Variant.GQA) {
+              in.put("position_ids", OnnxTensor.createTensor(env, positions));
+            }
+            for (int l = 0; l < model.layers; l++) {
+              for (int kind = 0; kind < 2; kind++) {
+                float[] data = past == null ? new float[0] : past[l][kind];
+                in.put("past_key_values." + l + "." + (kind == 0 ? "key" : "value"), OnnxTensor.createTensor(env,
+                    java.nio.FloatBuffer.wrap(data), new long[] {1, model.kvHeads, pastLength, headSize}));
+              }
+            }
+            try (OrtSession.Result r = session.run(in)) {
+              float[][][] logits = (float[][][]) r.get("logits").orElseThrow().getValue();
+              for (int t = 0; t < s; t++) {
+                worst = Math.max(worst, maxDiff(ref.logits()[pastLength + t], logits[0][t]));
+              }
+              past = new float[model.layers][2][];
+              for (int l = 0; l < model.layers; l++) {
+                for (int kind = 0; kind < 2; kind++) {
+                  OnnxTensor present = (OnnxTensor) r.get("present." + l + "." + (kind == 0 ? "key" : "value"))
+                      .orElseThrow();
+                  assertEquals(List.of(1L, (long) model.kvHeads, (long) chunk[1], (long) headSize),
+                      java.util.Arrays.stream(present.getInfo().getShape()).boxed().toList());
+                  java.nio.FloatBuffer buffer = present.getFloatBuffer();
+                  past[l][kind] = new float[buffer.remaining()];
+                  buffer.get(past[l][kind]);
+                }
+              }
+            } finally {
+              in.values().forEach(OnnxTensor::close);
+            }
+          }
+          assertTrue(worst < 1e-4, variant + " split at " + split + ": logits differ by " + worst);
+          System.out.printf("stories260K %s, prefix %d: logits max diff %.2e%n", variant, split, worst);
+        }
+      }
+    }
+  }
+
   @Test
   void theCheckpointIsTrained() {
     // after BOS a trained story model is confident about the next token; random weights give about 1/512

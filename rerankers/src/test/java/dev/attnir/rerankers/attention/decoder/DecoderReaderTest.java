@@ -17,8 +17,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The decoder reader on the stories260K fixture: its per-token attention equals the plain-Java forward's attention
- * aggregated independently here, over ICR's prompt layout; graphs it cannot read are refused with what was looked for.
+ * The decoder reader on the stories260K fixture, in the three export layouts {@link LlamaOnnxWriter} writes (eager
+ * without and with a cache: exposed probabilities; fused GroupQueryAttention: rows recomputed from Q and K, prefix
+ * cache reused): its per-token attention equals the plain-Java forward's attention aggregated independently here,
+ * over ICR's prompt layout, also for ICR's calibration read; graphs it cannot read are refused with what was looked
+ * for.
  */
 class DecoderReaderTest {
 
@@ -26,6 +29,8 @@ class DecoderReaderTest {
   private static Llama2cTokenizer tokenizer;
   private static byte[] onnx;
   private static DecoderReader reader;
+  private static DecoderReader withPast;
+  private static DecoderReader fused;
 
   private static final String QUERY = "Where did Lily find the ball?";
   private static final List<String> PASSAGES = List.of(
@@ -42,12 +47,117 @@ class DecoderReaderTest {
     onnx = LlamaOnnxWriter.write(model);
     reader = new DecoderReader("stories260K", onnx, tokenizer, 1, 0, model.seqLen,
         DecoderReader.Prompt.icrQa(), "test");
+    withPast = new DecoderReader("stories260K-past", LlamaOnnxWriter.write(model,
+        LlamaOnnxWriter.Variant.EAGER_WITH_PAST), tokenizer, 1, 0, model.seqLen, DecoderReader.Prompt.icrQa(), "test");
+    fused = new DecoderReader("stories260K-gqa", LlamaOnnxWriter.write(model, LlamaOnnxWriter.Variant.GQA),
+        tokenizer, 1, 0, model.seqLen, DecoderReader.Prompt.icrQa(), "test");
   }
 
   @AfterAll
   static void close() {
-    if (reader != null) {
-      reader.close();
+    for (DecoderReader r : new DecoderReader[] {reader, withPast, fused}) {
+      if (r != null) {
+        r.close();
+      }
+    }
+  }
+
+  @Test
+  void eachLayoutIsReadByTheRouteItAllows() {
+    assertEquals(DecoderReader.Route.EXPOSED_PROBABILITIES, reader.route());
+    assertEquals(DecoderReader.Route.EXPOSED_PROBABILITIES, withPast.route());
+    assertEquals(DecoderReader.Route.RECOMPUTED_FROM_QK, fused.route());
+    assertEquals(List.of(false, true, true), List.of(reader.reusesPrefix(), withPast.reusesPrefix(),
+        fused.reusesPrefix()));
+    assertEquals(List.of(5, 5, 5), List.of(reader.layers(), withPast.layers(), fused.layers()));
+  }
+
+  /** Per slot, the focus rows' attention to each passage token from the plain-Java forward over the same ids. */
+  private static List<double[]> expected(DecoderReader.Layout layout, AttentionReader.Focus focus) {
+    int[] ids = java.util.Arrays.stream(layout.ids()).mapToInt(Math::toIntExact).toArray();
+    Llama2cModel.Output ref = model.forward(ids);
+    int from = focus == AttentionReader.Focus.QUERY ? layout.focusStart() : layout.focusEnd() - 1;
+    List<double[]> out = new java.util.ArrayList<>();
+    for (int[] span : layout.passageSpans()) {
+      double[] w = new double[span[1] - span[0]];
+      for (int t = span[0]; t < span[1]; t++) {
+        for (float[][][] layer : ref.attention()) {
+          for (float[][] head : layer) {
+            for (int q = from; q < layout.focusEnd(); q++) {
+              w[t - span[0]] += head[q][t] / (layout.focusEnd() - from);
+            }
+          }
+        }
+      }
+      out.add(w);
+    }
+    return out;
+  }
+
+  /**
+   * ICR's two reads (the query, and "N/A" laid out for the query) with passages long enough to be cut: every layout
+   * keeps the same passage tokens in both reads and reports the plain-Java forward's attention, the cached layouts
+   * after running the shared prefix once.
+   */
+  @Test
+  void calibrationReadsMatchThePlainForwardInEveryLayout() {
+    String story = "Lily and Tom went to the park. They saw a big dog and a little cat. The dog wanted to play with "
+        + "the ball, but the cat was scared. ";
+    List<String> passages = List.of(story.repeat(4), PASSAGES.get(1) + " " + story.repeat(3), story.repeat(5));
+    var asked = new AttentionReader.Context(QUERY, passages);
+    var calibration = new AttentionReader.Context(InContextReranker.CALIBRATION_QUERY, passages, QUERY);
+    DecoderReader.Layout askedLayout = reader.layout(asked);
+    DecoderReader.Layout calibrationLayout = reader.layout(calibration);
+    assertTrue(askedLayout.truncated(), "the passages are cut");
+    for (int slot = 0; slot < passages.size(); slot++) {
+      int[] a = askedLayout.passageSpans()[slot];
+      int[] c = calibrationLayout.passageSpans()[slot];
+      assertEquals(List.of(a[0], a[1]), List.of(c[0], c[1]), "slot " + slot + " is cut alike in both reads");
+    }
+    assertEquals(askedLayout.queryStart(), calibrationLayout.queryStart());
+    for (AttentionReader.Focus focus : AttentionReader.Focus.values()) {
+      List<double[]> wantAsked = expected(askedLayout, focus);
+      List<double[]> wantCalibration = expected(calibrationLayout, focus);
+      for (DecoderReader r : List.of(reader, withPast, fused)) {
+        List<ContextAttention> got = r.read(List.of(asked, calibration), focus);
+        for (int slot = 0; slot < passages.size(); slot++) {
+          assertClose(wantAsked.get(slot), got.get(0).tokens().get(slot), r.name() + " " + focus + " slot " + slot);
+          assertClose(wantCalibration.get(slot), got.get(1).tokens().get(slot),
+              r.name() + " " + focus + " calibration slot " + slot);
+        }
+      }
+    }
+  }
+
+  private static void assertClose(double[] want, float[] got, String what) {
+    assertEquals(want.length, got.length, what + ": tokens");
+    for (int t = 0; t < want.length; t++) {
+      assertEquals(want[t], got[t], 1e-4, what + " token " + t);
+    }
+  }
+
+  @Test
+  void rotationHalvesEqualsInterleavedPairsOnPermutedDimensions() {
+    java.util.Random random = new java.util.Random(3);
+    int d = 8;
+    float[] cos = new float[d / 2];
+    float[] sin = new float[d / 2];
+    for (int j = 0; j < d / 2; j++) {
+      double angle = random.nextDouble() * 6;
+      cos[j] = (float) Math.cos(angle);
+      sin[j] = (float) Math.sin(angle);
+    }
+    float[] halves = new float[d];
+    float[] pairs = new float[d];
+    for (int j = 0; j < d / 2; j++) { // halves (j, j + d/2) hold what pairs (2j, 2j + 1) hold
+      halves[j] = pairs[2 * j] = random.nextFloat();
+      halves[j + d / 2] = pairs[2 * j + 1] = random.nextFloat();
+    }
+    DecoderReader.rotate(halves, cos, sin, false);
+    DecoderReader.rotate(pairs, cos, sin, true);
+    for (int j = 0; j < d / 2; j++) {
+      assertEquals(pairs[2 * j], halves[j], 1e-7);
+      assertEquals(pairs[2 * j + 1], halves[j + d / 2], 1e-7);
     }
   }
 
@@ -60,6 +170,12 @@ class DecoderReaderTest {
 
   @Test
   void attentionEqualsThePlainJavaForwardOverTheSameLayout() {
+    for (DecoderReader r : List.of(reader, withPast, fused)) {
+      attentionEqualsThePlainJavaForward(r);
+    }
+  }
+
+  private void attentionEqualsThePlainJavaForward(DecoderReader reader) {
     var context = new AttentionReader.Context(QUERY, PASSAGES);
     DecoderReader.Layout layout = reader.layout(context);
     int[] ids = java.util.Arrays.stream(layout.ids()).mapToInt(Math::toIntExact).toArray();
@@ -120,7 +236,34 @@ class DecoderReaderTest {
     byte[] renamed = model260.toBuilder().setGraph(g).build().toByteArray();
     var e = assertThrows(IllegalArgumentException.class, () -> new DecoderReader("fused", renamed, tokenizer, 1, 0,
         512, DecoderReader.Prompt.icrQa(), "test"));
-    assertTrue(e.getMessage().contains("/model/layers.N/self_attn/Softmax"), e.getMessage());
+    assertTrue(e.getMessage().contains("/model/layers.N/self_attn/Softmax")
+        && e.getMessage().contains("GroupQueryAttention") && e.getMessage().contains("found neither"), e.getMessage());
+    // fused attention with a feature the recomputation does not reproduce
+    var gqa = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(LlamaOnnxWriter.write(model, LlamaOnnxWriter.Variant.GQA));
+    var capped = gqa.getGraph().toBuilder();
+    for (int i = 0; i < capped.getNodeCount(); i++) {
+      if (capped.getNode(i).getOpType().equals("GroupQueryAttention")) {
+        capped.setNode(i, capped.getNode(i).toBuilder().addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+            .setName("softcap").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.FLOAT).setF(30f)));
+      }
+    }
+    byte[] softcapped = gqa.toBuilder().setGraph(capped).build().toByteArray();
+    var e3 = assertThrows(IllegalArgumentException.class, () -> new DecoderReader("capped", softcapped, tokenizer, 1,
+        0, 512, DecoderReader.Prompt.icrQa(), "test"));
+    assertTrue(e3.getMessage().contains("softcap=30.0") && e3.getMessage().contains("/model/layers.0/attn"),
+        e3.getMessage());
+    // a cache input whose present output is missing
+    var noPresent = gqa.getGraph().toBuilder();
+    for (int i = noPresent.getOutputCount() - 1; i >= 0; i--) {
+      if (noPresent.getOutput(i).getName().equals("present.3.value")) {
+        noPresent.removeOutput(i);
+      }
+    }
+    byte[] withoutPresent = gqa.toBuilder().setGraph(noPresent).build().toByteArray();
+    var e4 = assertThrows(IllegalArgumentException.class, () -> new DecoderReader("no-present", withoutPresent,
+        tokenizer, 1, 0, 512, DecoderReader.Prompt.icrQa(), "test"));
+    assertTrue(e4.getMessage().contains("past_key_values.3.value") && e4.getMessage().contains("present.3.value"),
+        e4.getMessage());
     var tooMany = java.util.Collections.nCopies(400, "Lily had a ball and a red car and a big dog.");
     var e2 = assertThrows(IllegalArgumentException.class,
         () -> reader.read(List.of(new AttentionReader.Context(QUERY, tooMany)), AttentionReader.Focus.QUERY));
