@@ -15,7 +15,7 @@ import picocli.CommandLine;
     subcommands = {IndexCommand.class, SearchCommand.class, EvaluateCommand.class, RescoreCommand.class,
         CompareCommand.class, RegressionCommand.class, SummarizeCommand.class, ComparePoolingsCommand.class,
         DittoSearchCommand.class, TrainPoolingCommand.class, CopyIndexCommand.class, TrainRerankerCommand.class, NqPassagesCommand.class, PositionSetsCommand.class,
-        PositionBiasCommand.class, AttentionProfileCommand.class,
+        PositionBiasCommand.class, AttentionProfileCommand.class, AttentionReportCommand.class,
         OrderSensitivityCommand.class, ReorderCommand.class, CommandLine.HelpCommand.class})
 public final class AttnirCli implements Runnable {
 
