@@ -5,6 +5,7 @@
 #   BackendLatency <lucene-index-dir> <es-url> <es-index>[,<es-index>...] [passes=3] [k=10] [hybrid-depth=100] [out]
 #   IndexBuild <work-dir>
 #   IndexVerify <rounds> <index-dir>... [--out prefix]
+#   IcrLatency <reader>... [--lists FILE] [--depth 20] [--queries 20] [--warmup 2] [--window 4] [--out PREFIX]
 #   RerankLatency <reranker-spec>... [--datasets scifact,nq] [--depths 20,100] [--queries 30,10] [--warmup 3]
 #       [--scifact-index runs/scifact-bge-auto/index] [--nq-dir runs/nq-split] [--nq-index runs/nq-split-bge/index]
 #       [--scifact-dir DIR] [--out benchmarks/results/rerank-latency]

@@ -8,9 +8,12 @@ import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.TensorRequest;
 import dev.attnir.encoders.TokenizedText;
+import dev.attnir.rerankers.trained.TrainedRegistry;
+import dev.attnir.rerankers.trained.TrainedRerankers;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * A BERT-style ONNX encoder as an attention reader: the context is packed as {@code [CLS] query [SEP] p1 [SEP] p2
@@ -42,13 +45,28 @@ public final class EncoderReader implements AttentionReader {
   }
 
   /**
-   * Opens a built-in model by name, or a local model directory, as a reader with {@code maxLength} positions.
+   * Opens a built-in model by name, a local model directory, or the fine-tuned encoder of a shipped trained reranker
+   * (e.g. {@code cross-encoder-minilm}: its encoder layers, read without its scoring head), as a reader with
+   * {@code maxLength} positions.
    *
    * @throws IllegalArgumentException for an unknown model or one whose attention cannot be exposed
    */
   public static EncoderReader open(String nameOrDir, int maxLength) {
-    ModelSpec spec = ModelRegistry.resolve(nameOrDir).withMaxLength(maxLength);
-    OnnxEncoder encoder = OnnxEncoder.load(spec, EncoderOptions.defaults());
+    OnnxEncoder encoder;
+    TrainedRegistry trained = TrainedRegistry.shipped();
+    if (trained.entries().containsKey(nameOrDir)) {
+      encoder = TrainedRerankers.encoder(trained.read(nameOrDir), nameOrDir, nameOrDir, OptionalInt.of(maxLength),
+          EncoderOptions.defaults());
+    } else {
+      ModelSpec spec;
+      try {
+        spec = ModelRegistry.resolve(nameOrDir).withMaxLength(maxLength);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(e.getMessage() + "; trained rerankers usable as readers: "
+            + String.join(", ", trained.names()), e);
+      }
+      encoder = OnnxEncoder.load(spec, EncoderOptions.defaults());
+    }
     try {
       return new EncoderReader(encoder);
     } catch (RuntimeException e) {

@@ -2,10 +2,7 @@ package dev.attnir.rerankers.attention;
 
 import dev.attnir.core.Reranker;
 import dev.attnir.core.RerankerFactory;
-import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
-import dev.attnir.encoders.ModelSpec;
-import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.rerankers.FactoryOptions;
 import java.util.List;
 import java.util.Locale;
@@ -14,7 +11,8 @@ import java.util.Map;
 /**
  * {@code --rerank icr[:reader=MODEL][,calibrate=true|false][,focus=query|last][,order=reverse|forward]
  * [,max-words=300][,window=4][,stride=2][,max-length=512]}: in-context reranking ({@link InContextReranker}) with an
- * encoder reader ({@link EncoderReader}; a built-in model name or a local model directory). Unknown options and bad
+ * encoder reader ({@link EncoderReader#open}: a built-in model name, a local model directory, or a shipped trained
+ * reranker's fine-tuned encoder). Unknown options and bad
  * values are refused, naming them.
  *
  * <p>The default window, 4 documents per read, lets each of them keep about 110 tokens of an encoder's 512 positions
@@ -60,21 +58,18 @@ public final class InContextRerankerFactory implements RerankerFactory {
         FactoryOptions.integer(NAME, options, "max-words", 300, 1), window,
         FactoryOptions.integer(NAME, options, "stride", Math.max(1, window / 2), 1));
     String readerName = options.getOrDefault("reader", ModelRegistry.DEFAULT_MODEL);
-    ModelSpec spec;
+    EncoderReader reader;
     try {
-      spec = ModelRegistry.resolve(readerName);
+      reader = EncoderReader.open(readerName, FactoryOptions.integer(NAME, options, "max-length", 512, 8));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("reranker " + NAME + ": reader=" + readerName + ": " + e.getMessage(), e);
     }
-    spec = spec.withMaxLength(FactoryOptions.integer(NAME, options, "max-length", 512, 8));
-    OnnxEncoder encoder = OnnxEncoder.load(spec, EncoderOptions.defaults());
     try {
-      EncoderReader reader = new EncoderReader(encoder);
-      String label = NAME + "-" + spec.name() + (settings.calibrate() ? "" : "-nocalib")
+      String label = NAME + "-" + reader.name() + (settings.calibrate() ? "" : "-nocalib")
           + (settings.focus() == AttentionReader.Focus.LAST_QUERY_TOKEN ? "-last" : "");
       return new InContextReranker(reader, settings, label, true);
     } catch (RuntimeException e) {
-      encoder.close();
+      reader.close();
       throw e;
     }
   }

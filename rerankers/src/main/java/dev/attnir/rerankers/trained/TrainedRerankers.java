@@ -35,6 +35,55 @@ public final class TrainedRerankers {
 
   private TrainedRerankers() {}
 
+  /** A trained artifact's encoder, reassembled on its base model and loaded. */
+  private record Loaded(OnnxEncoder encoder, TrainedGraph.Reassembled graph, byte[] tokenizerJson, int maxLength) {}
+
+  /**
+   * The fine-tuned encoder of a trained artifact alone (without its head's scoring), e.g. to read its attention: the
+   * graph reassembled on the base model, tokenizing plain text as the base model does.
+   *
+   * @throws IllegalArgumentException as {@link #load}
+   */
+  public static OnnxEncoder encoder(RerankerArtifact artifact, String source, String name, OptionalInt maxLength,
+      EncoderOptions options) {
+    return loadEncoder(artifact, source, name, maxLength, options).encoder();
+  }
+
+  private static Loaded loadEncoder(RerankerArtifact artifact, String source, String name, OptionalInt maxLength,
+      EncoderOptions options) {
+    RerankerArtifact.Header h = artifact.header();
+    ModelSpec base;
+    try {
+      base = ModelRegistry.resolve(h.baseModel());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(source + ": base model: " + e.getMessage(), e);
+    }
+    byte[] baseOnnx;
+    byte[] tokenizerJson;
+    try {
+      baseOnnx = base.source().readOnnx();
+      tokenizerJson = base.source().readTokenizerJson();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(source + ": cannot read base model " + h.baseModel() + " from "
+          + base.source().describe() + ": " + e.getMessage(), e);
+    }
+    int length = maxLength.orElse(h.maxLength());
+    if (length < 8 + h.views()) {
+      throw new IllegalArgumentException(source + ": max length " + length + " is below " + (8 + h.views())
+          + " (8 tokens plus " + h.views() + " views)");
+    }
+    TrainedGraph.Reassembled graph = TrainedGraph.reassemble(artifact, baseOnnx, source);
+    baseOnnx = null; // the reassembled graph is as large
+    ModelSpec spec = new ModelSpec(name,
+        new ModelSource.InMemory(graph.onnx(), tokenizerJson, source + " on " + base.source().describe()),
+        "cls", false, length, "", "", VectorSimilarity.COSINE);
+    try {
+      return new Loaded(OnnxEncoder.load(spec, options), graph, tokenizerJson, length);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+    }
+  }
+
   /**
    * Reads an artifact file.
    *
@@ -63,38 +112,12 @@ public final class TrainedRerankers {
    */
   public static Reranker load(RerankerArtifact artifact, String source, String name, OptionalInt maxLength,
       EncoderOptions options) {
+    Loaded loaded = loadEncoder(artifact, source, name, maxLength, options);
     RerankerArtifact.Header h = artifact.header();
-    ModelSpec base;
-    try {
-      base = ModelRegistry.resolve(h.baseModel());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(source + ": base model: " + e.getMessage(), e);
-    }
-    byte[] baseOnnx;
-    byte[] tokenizerJson;
-    try {
-      baseOnnx = base.source().readOnnx();
-      tokenizerJson = base.source().readTokenizerJson();
-    } catch (IOException e) {
-      throw new IllegalArgumentException(source + ": cannot read base model " + h.baseModel() + " from "
-          + base.source().describe() + ": " + e.getMessage(), e);
-    }
-    int length = maxLength.orElse(h.maxLength());
-    if (length < 8 + h.views()) {
-      throw new IllegalArgumentException(source + ": max length " + length + " is below " + (8 + h.views())
-          + " (8 tokens plus " + h.views() + " views)");
-    }
-    TrainedGraph.Reassembled graph = TrainedGraph.reassemble(artifact, baseOnnx, source);
-    baseOnnx = null; // the reassembled graph is as large
-    ModelSpec spec = new ModelSpec(name,
-        new ModelSource.InMemory(graph.onnx(), tokenizerJson, source + " on " + base.source().describe()),
-        "cls", false, length, "", "", VectorSimilarity.COSINE);
-    OnnxEncoder encoder;
-    try {
-      encoder = OnnxEncoder.load(spec, options);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
-    }
+    OnnxEncoder encoder = loaded.encoder();
+    int length = loaded.maxLength();
+    byte[] tokenizerJson = loaded.tokenizerJson();
+    TrainedGraph.Reassembled graph = loaded.graph();
     TextTokenizer pairTokenizer = null;
     try {
       if (h.kind().equals(TrainedGraph.CROSS_ENCODER)) {

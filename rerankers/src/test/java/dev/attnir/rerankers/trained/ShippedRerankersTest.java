@@ -74,6 +74,35 @@ class ShippedRerankersTest {
     }
   }
 
+  /**
+   * A shipped cross-encoder's fine-tuned encoder opens as an attention reader by its name: same layout as its base
+   * model's reader, other weights (so other attention), another identity.
+   */
+  @Test
+  void aShippedCrossEncoderReadsAsAnAttentionReader() {
+    var context = new dev.attnir.rerankers.attention.AttentionReader.Context(QUERY, List.of(TEXTS[0], TEXTS[2],
+        TEXTS[9]));
+    try (var trained = dev.attnir.rerankers.attention.EncoderReader.open("cross-encoder-minilm", 512);
+        var base = dev.attnir.rerankers.attention.EncoderReader.open("all-MiniLM-L6-v2", 512)) {
+      assertTrue(!trained.identity().equals(base.identity()), trained.identity());
+      var a = trained.read(List.of(context), dev.attnir.rerankers.attention.AttentionReader.Focus.QUERY).get(0);
+      var b = base.read(List.of(context), dev.attnir.rerankers.attention.AttentionReader.Focus.QUERY).get(0);
+      double largest = 0;
+      for (int slot = 0; slot < 3; slot++) {
+        assertEquals(b.tokens().get(slot).length, a.tokens().get(slot).length, "same layout, slot " + slot);
+        for (int t = 0; t < a.tokens().get(slot).length; t++) {
+          largest = Math.max(largest, Math.abs(a.tokens().get(slot)[t] - b.tokens().get(slot)[t]));
+        }
+      }
+      assertTrue(largest > 1e-3, "fine-tuning changed the attention: largest token difference " + largest);
+      System.out.printf("cross-encoder-minilm as a reader: slot masses %.3f %.3f %.3f (base %.3f %.3f %.3f)%n",
+          a.mass(0), a.mass(1), a.mass(2), b.mass(0), b.mass(1), b.mass(2));
+    }
+    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> dev.attnir.rerankers.attention.EncoderReader.open("no-such-reader", 512));
+    assertTrue(e.getMessage().contains("cross-encoder-minilm"), e.getMessage());
+  }
+
   private static double[] scores(Reranker r, List<Candidate> c) {
     if (r instanceof MvpReranker m) {
       return m.scores(QUERY, c);
