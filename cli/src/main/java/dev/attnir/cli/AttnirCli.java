@@ -16,7 +16,7 @@ import picocli.CommandLine;
         CompareCommand.class, RegressionCommand.class, SummarizeCommand.class, ComparePoolingsCommand.class,
         DittoSearchCommand.class, TrainPoolingCommand.class, CopyIndexCommand.class, TrainRerankerCommand.class, NqPassagesCommand.class, PositionSetsCommand.class,
         PositionBiasCommand.class, AttentionProfileCommand.class, AttentionReportCommand.class,
-        OrderSensitivityCommand.class, ReorderCommand.class, CommandLine.HelpCommand.class})
+        OrderSensitivityCommand.class, ReorderCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class AttnirCli implements Runnable {
 
   /** Exit code for bad input, configuration or an unusable index (the message says which). */
