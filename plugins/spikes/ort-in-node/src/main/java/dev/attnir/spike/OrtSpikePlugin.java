@@ -45,12 +45,50 @@ public class OrtSpikePlugin extends Plugin implements ActionPlugin {
 
       @Override
       public List<Route> routes() {
-        return List.of(new Route(RestRequest.Method.GET, "/_attnir_spike/{what}"));
+        return List.of(new Route(RestRequest.Method.GET, "/_attnir_spike/{what}"),
+            new Route(RestRequest.Method.POST, "/_attnir_spike/{what}"));
       }
 
       @Override
       protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
         String what = request.param("what");
+        if (request.method() == RestRequest.Method.POST) {
+          List<String> texts = texts(request);
+          String server = request.param("server", "http://127.0.0.1:8765");
+          return channel -> {
+            if (what.equals("embed_local")) {
+              // never on the transport thread: the plugin's own inference thread
+              INFERENCE.execute(() -> {
+                try {
+                  channel.sendResponse(new RestResponse(RestStatus.OK, "application/json", LocalModel.embed(texts)));
+                } catch (Throwable t) {
+                  channel.sendResponse(new RestResponse(RestStatus.INTERNAL_SERVER_ERROR, "text/plain", trace(t)));
+                }
+              });
+            } else if (what.equals("embed_remote")) {
+              StringBuilder body = new StringBuilder("{\"model\":\"all-MiniLM-L6-v2\",\"input\":\"query\",\"texts\":[");
+              for (int i = 0; i < texts.size(); i++) {
+                body.append(i == 0 ? "" : ",").append('"').append(texts.get(i).replace("\\", "\\\\")
+                    .replace("\"", "\\\"")).append('"');
+              }
+              body.append("]}");
+              java.net.http.HttpRequest post = java.net.http.HttpRequest.newBuilder(java.net.URI.create(server
+                  + "/embed")).timeout(java.time.Duration.ofSeconds(30))
+                  .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString())).build();
+              HTTP.sendAsync(post, java.net.http.HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
+                if (error != null) {
+                  channel.sendResponse(new RestResponse(RestStatus.BAD_GATEWAY, "text/plain",
+                      "model server " + server + " unreachable: " + error));
+                } else {
+                  channel.sendResponse(new RestResponse(RestStatus.fromCode(response.statusCode()), "application/json",
+                      response.body()));
+                }
+              });
+            } else {
+              channel.sendResponse(new RestResponse(RestStatus.NOT_FOUND, "text/plain", "unknown: " + what));
+            }
+          };
+        }
         return channel -> {
           // DJL finds its native library's properties through the thread's context class loader, which on a node's
           // threads is the server's, not this plugin's
@@ -75,6 +113,94 @@ public class OrtSpikePlugin extends Plugin implements ActionPlugin {
         };
       }
     });
+  }
+
+  /** The plugin's inference thread (its context class loader is the plugin's, as DJL needs). */
+  private static final java.util.concurrent.ExecutorService INFERENCE =
+      java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "attnir-spike-inference");
+        t.setDaemon(true);
+        t.setContextClassLoader(OrtSpikePlugin.class.getClassLoader());
+        return t;
+      });
+
+  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+      .connectTimeout(java.time.Duration.ofSeconds(3)).build();
+
+  @SuppressWarnings("unchecked")
+  private static List<String> texts(RestRequest request) {
+    Map<String, Object> body = org.elasticsearch.common.xcontent.XContentHelper.convertToMap(request.content(), false,
+        org.elasticsearch.xcontent.XContentType.JSON).v2();
+    return (List<String>) body.get("texts");
+  }
+
+  /** all-MiniLM-L6-v2 loaded once in the node: mean pooling over the mask, L2-normalised (the model's own). */
+  private static final class LocalModel {
+    private static ai.onnxruntime.OrtSession session;
+    private static HuggingFaceTokenizer tokenizer;
+
+    static synchronized String embed(List<String> texts) throws Exception {
+      OrtEnvironment environment = OrtEnvironment.getEnvironment();
+      if (session == null) {
+        ClassLoader loader = OrtSpikePlugin.class.getClassLoader();
+        byte[] model;
+        try (var in = loader.getResourceAsStream("all-minilm-l6-v2.onnx")) {
+          model = in.readAllBytes();
+        }
+        try (var tokenizerJson = loader.getResourceAsStream("all-minilm-l6-v2-tokenizer.json")) {
+          tokenizer = HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of("maxLength", "256",
+              "truncation", "true", "padding", "false"));
+        }
+        ai.onnxruntime.OrtSession.SessionOptions options = new ai.onnxruntime.OrtSession.SessionOptions();
+        options.setIntraOpNumThreads(2);
+        session = environment.createSession(model, options);
+      }
+      Encoding[] encodings = tokenizer.batchEncode(texts);
+      int len = 0;
+      for (Encoding e : encodings) {
+        len = Math.max(len, e.getIds().length);
+      }
+      long[][] ids = new long[texts.size()][len];
+      long[][] mask = new long[texts.size()][len];
+      long[][] types = new long[texts.size()][len];
+      for (int i = 0; i < texts.size(); i++) {
+        long[] id = encodings[i].getIds();
+        for (int j = 0; j < id.length; j++) {
+          ids[i][j] = id[j];
+          mask[i][j] = 1;
+        }
+      }
+      StringBuilder out = new StringBuilder("{\"vectors\":[");
+      try (var a = ai.onnxruntime.OnnxTensor.createTensor(environment, ids);
+          var b = ai.onnxruntime.OnnxTensor.createTensor(environment, mask);
+          var c = ai.onnxruntime.OnnxTensor.createTensor(environment, types);
+          var result = session.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
+        float[][][] hidden = (float[][][]) result.get(0).getValue();
+        for (int i = 0; i < texts.size(); i++) {
+          int n = encodings[i].getIds().length;
+          double[] v = new double[hidden[i][0].length];
+          for (int t = 0; t < n; t++) {
+            for (int d = 0; d < v.length; d++) {
+              v[d] += hidden[i][t][d];
+            }
+          }
+          double norm = 0;
+          for (int d = 0; d < v.length; d++) {
+            v[d] /= n;
+            norm += v[d] * v[d];
+          }
+          norm = Math.sqrt(norm);
+          out.append(i == 0 ? "[" : ",[");
+          for (int d = 0; d < v.length; d++) {
+            out.append(d == 0 ? "" : ",").append((float) (v[d] / norm));
+          }
+          out.append(']');
+        }
+      }
+      Runtime rt = Runtime.getRuntime();
+      return out.append("],\"heapUsedMiB\":").append((rt.totalMemory() - rt.freeMemory()) >> 20).append('}')
+          .toString();
+    }
   }
 
   private static String env() {
