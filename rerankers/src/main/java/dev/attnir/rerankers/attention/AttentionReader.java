@@ -37,8 +37,9 @@ public interface AttentionReader extends AutoCloseable {
   /**
    * One context: the query and the passages in the order they are placed (slot 0 first).
    *
-   * @param layoutQuery null, or a query whose room the passages get: they are cut exactly as they would be next to
-   *     it, so a second read with another (not longer) query sees the same passage tokens, as ICR's calibration needs
+   * @param layoutQuery null, or another query the passages must also fit beside: they get the room left by the
+   *     longer of {@code query} and {@code layoutQuery}, so two reads laid out for each other's query see the same
+   *     passage tokens, as ICR's calibration needs
    */
   record Context(String query, List<String> passages, String layoutQuery) {
     public Context {

@@ -353,13 +353,11 @@ public final class DecoderReader implements AttentionReader {
     long[] late = tokens.encode(prompt.separator() + prompt.lateInstruction() + prompt.separator()
         + prompt.queryLabel());
     long[] query = queryTokens(context.query());
-    // the passages get the room they would have next to layoutQuery, so a read with another query cuts them alike
-    long[] roomFor = context.layoutQuery() == null ? query : queryTokens(context.layoutQuery());
-    if (roomFor.length < query.length) {
-      throw new IllegalArgumentException("reader " + name + ": the query is longer than the layout query it is "
-          + "laid out for (" + query.length + " > " + roomFor.length + " tokens)");
-    }
-    int fixed = head.length + late.length + roomFor.length + separator.length * passages.size();
+    // the passages get the room left by the longer of the query and the layout query, so two reads laid out for each
+    // other's query cut them alike
+    int queryRoom = context.layoutQuery() == null ? query.length
+        : Math.max(query.length, queryTokens(context.layoutQuery()).length);
+    int fixed = head.length + late.length + queryRoom + separator.length * passages.size();
     int budget = maxPositions - fixed;
     int[] lengths = passages.stream().mapToInt(p -> p.length).toArray();
     int[] keep = TextTokenizer.waterFill(lengths, budget);

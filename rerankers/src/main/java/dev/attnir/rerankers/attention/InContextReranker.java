@@ -141,10 +141,13 @@ public final class InContextReranker implements Reranker, AutoCloseable {
   /** ICR scores of passages read in the given order. */
   double[] score(String query, List<String> passages) {
     List<AttentionReader.Context> contexts = new ArrayList<>(2);
-    contexts.add(new AttentionReader.Context(query, passages));
     if (settings.calibrate()) {
-      // cut as next to the real query, so both reads see the same passage tokens
+      // each read is laid out for the other's query too (a reader cuts for the longer of the two), so both see the
+      // same passage tokens whichever query is longer: a one-word query is shorter than "N/A"
+      contexts.add(new AttentionReader.Context(query, passages, CALIBRATION_QUERY));
       contexts.add(new AttentionReader.Context(CALIBRATION_QUERY, passages, query));
+    } else {
+      contexts.add(new AttentionReader.Context(query, passages));
     }
     List<ContextAttention> read = reader.read(contexts, settings.focus());
     double[] scores = new double[passages.size()];

@@ -47,6 +47,29 @@ class EncoderReaderTest {
     reader.close();
   }
 
+  /**
+   * ICR's two reads cut the passages alike whichever query is longer: a one-word query (1 token) is shorter than
+   * "N/A" (3 word pieces), and with passages long enough to be cut the reads once kept different token counts.
+   */
+  @Test
+  void calibrationReadsKeepTheSamePassageTokensForQueriesShorterThanTheCalibrationQuery() {
+    List<String> long4 = java.util.Collections.nCopies(4, "fever after vaccination is a common reaction of the "
+        .repeat(30));
+    var icr = new InContextReranker(reader, InContextReranker.Settings.recipe(4), "icr-test", false);
+    for (String query : List.of("fever", QUERY + " " + QUERY)) {
+      double[] scores = icr.score(query, long4); // threw "kept different token counts" for "fever"
+      assertEquals(4, scores.length);
+      List<ContextAttention> reads = reader.read(List.of(new AttentionReader.Context(query, long4,
+          InContextReranker.CALIBRATION_QUERY), new AttentionReader.Context(InContextReranker.CALIBRATION_QUERY, long4,
+          query)), AttentionReader.Focus.QUERY);
+      assertTrue(reads.get(0).truncated());
+      for (int slot = 0; slot < 4; slot++) {
+        assertEquals(reads.get(0).tokens().get(slot).length, reads.get(1).tokens().get(slot).length,
+            query + ": slot " + slot);
+      }
+    }
+  }
+
   @Test
   void queryAndLastTokenFocusMatchABareSessionOnTheOriginalGraph() throws Exception {
     var context = new AttentionReader.Context(QUERY, PASSAGES);

@@ -129,6 +129,24 @@ class DecoderReaderTest {
     }
   }
 
+  /** A query shorter than "N/A" is read and calibrated like any other (the decoder once refused it). */
+  @Test
+  void aOneWordQueryIsCalibratedWithTheSameCuts() {
+    String story = "Lily and Tom went to the park. They saw a big dog and a little cat. ";
+    List<String> passages = List.of(story.repeat(8), story.repeat(8), story.repeat(8));
+    var asked = new AttentionReader.Context("ball", passages, InContextReranker.CALIBRATION_QUERY);
+    var calibration = new AttentionReader.Context(InContextReranker.CALIBRATION_QUERY, passages, "ball");
+    DecoderReader.Layout a = reader.layout(asked);
+    DecoderReader.Layout c = reader.layout(calibration);
+    assertTrue(a.truncated());
+    assertEquals(a.queryStart(), c.queryStart());
+    assertTrue(java.util.Arrays.equals(a.ids(), 0, a.queryStart(), c.ids(), 0, c.queryStart()));
+    var icr = new InContextReranker(fused, InContextReranker.Settings.recipe(3), "icr-stories", false);
+    List<Candidate> candidates = List.of(new Candidate("a", 1, 3, 0, 0, 1, passages.get(0)),
+        new Candidate("b", 2, 2, 0, 0, 1, passages.get(1)), new Candidate("c", 3, 1, 0, 0, 1, passages.get(2)));
+    assertEquals(3, icr.rerank("ball", candidates).size());
+  }
+
   private static void assertClose(double[] want, float[] got, String what) {
     assertEquals(want.length, got.length, what + ": tokens");
     for (int t = 0; t < want.length; t++) {
