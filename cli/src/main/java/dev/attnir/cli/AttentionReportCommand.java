@@ -55,15 +55,27 @@ final class AttentionReportCommand implements Callable<Integer> {
           throw new IllegalArgumentException(profileFile + ": field '" + field + "' is missing");
         }
       }
+      int slots = profile.get("share").size();
+      if (!profile.get("share").isArray() || slots == 0 || !profile.get("stdError").isArray()
+          || profile.get("stdError").size() != slots || profile.get("k").asInt() != slots) {
+        throw new IllegalArgumentException(profileFile + ": 'share' and 'stdError' must be arrays of k = "
+            + profile.get("k").asInt() + " values");
+      }
+      String focus = profile.path("focus").asText("QUERY");
       Path attnrankFile = dir.resolve("attnrank.json");
       JsonNode attnrank = Files.isRegularFile(attnrankFile) ? json.readTree(attnrankFile.toFile()) : null;
       int k = profile.get("k").asInt();
       if (attnrank != null && (attnrank.path("k").asInt() != k
-          || !attnrank.path("reader").asText().equals(profile.get("reader").asText()))) {
-        throw new IllegalArgumentException(attnrankFile + ": its reader or k differ from " + profileFile);
+          || !attnrank.path("reader").asText().equals(profile.get("reader").asText())
+          || !attnrank.path("focus").asText(focus).equals(focus))) {
+        throw new IllegalArgumentException(attnrankFile + ": its reader, k or focus differ from " + profileFile);
       }
-      byK.computeIfAbsent(k, x -> new ArrayList<>()).add(new Run(dir, shortName(profile.get("reader").asText()), k,
-          profile, attnrank));
+      if (attnrank != null && !attnrank.path("orders").isArray()) {
+        throw new IllegalArgumentException(attnrankFile + ": field 'orders' is missing");
+      }
+      String label = shortName(profile.get("reader").asText()) + (focus.equals("QUERY") ? "" : " (" + focus
+          .toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ")");
+      byK.computeIfAbsent(k, x -> new ArrayList<>()).add(new Run(dir, label, k, profile, attnrank));
     }
     Files.createDirectories(output);
     StringBuilder md = new StringBuilder("# Attention-basin profiles and AttnRank\n\nFrom "

@@ -74,8 +74,14 @@ public final class ModelServer implements AutoCloseable {
   private final ExecutorService executor;
   private final int maxModels;
   private final ElasticsearchConnection.Credentials credentials;
-  private final Map<String, Embedder> embedders = new LinkedHashMap<>();
+  /** Loaded embedders by request key, with the index commit they were read from ("" when not a Lucene index). */
+  private final Map<String, CachedEmbedder> embedders = new LinkedHashMap<>();
   private final Map<String, Reranker> rerankers = new LinkedHashMap<>();
+  /** One load at a time per key; loads of other keys and requests to loaded models go on meanwhile. */
+  private final Map<String, Object> loading = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private record CachedEmbedder(Embedder embedder, String commit) {}
 
   /** A request the client got wrong: answered with {@code status} and the reason. */
   static final class BadRequest extends RuntimeException {
@@ -136,8 +142,16 @@ public final class ModelServer implements AutoCloseable {
         };
       } catch (BadRequest e) {
         status = e.status;
-        response = error("bad_request", e.getMessage());
-      } catch (IllegalArgumentException | IndexException e) {
+        response = error(e.status == 503 ? "unavailable" : "bad_request", e.getMessage());
+      } catch (IndexException e) {
+        // a missing or mismatched index is the request's fault; a damaged or locked one is not
+        status = switch (e.reason()) {
+          case MISSING, INCOMPATIBLE -> 400;
+          case LOCKED -> 503;
+          case CORRUPT -> 500;
+        };
+        response = error("index_" + e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
+      } catch (IllegalArgumentException e) {
         status = 400;
         response = error("illegal_argument", e.getMessage());
       } catch (RuntimeException e) {
@@ -240,20 +254,74 @@ public final class ModelServer implements AutoCloseable {
     }
     String key = index != null ? "index:" + (backend == null ? Path.of(index).toAbsolutePath().normalize() : backend
         + "/" + index) : "model:" + model + (pooling == null ? "" : ",pooling=" + pooling);
-    synchronized (this) {
-      Embedder cached = embedders.get(key);
-      if (cached != null) {
-        return cached;
+    // a Lucene index rebuilt at the same path (another model, say) is read again, never served from the old one
+    String commit = index != null && backend == null ? latestCommit(Path.of(index)) : "";
+    synchronized (loading.computeIfAbsent(key, k -> new Object())) {
+      CachedEmbedder cached;
+      synchronized (this) {
+        ensureOpen();
+        cached = embedders.get(key);
+        if (cached == null) {
+          checkRoom();
+        }
       }
-      checkRoom();
+      if (cached != null && cached.commit().equals(commit)) {
+        return cached.embedder();
+      }
       Embedder created = index != null ? forIndex(index, backend) : forModel(model, pooling);
-      embedders.put(key, created);
+      synchronized (this) {
+        if (closed || (cached == null && embedders.size() + rerankers.size() >= maxModels)) {
+          created.close();
+          ensureOpen();
+          checkRoom();
+        }
+        embedders.put(key, new CachedEmbedder(created, commit));
+      }
+      if (cached != null) {
+        closeWhenIdle(cached.embedder());
+      }
       return created;
     }
   }
 
+  /**
+   * The index's latest commit point (segments_N) with its modification time and size, or "" when there is none: a
+   * rebuilt index starts again at segments_1, so the name alone does not tell two builds apart.
+   */
+  private static String latestCommit(Path dir) {
+    try (var files = java.nio.file.Files.list(dir)) {
+      Path latest = files.filter(f -> f.getFileName().toString().startsWith("segments_"))
+          .max(java.util.Comparator.comparingLong(f -> Long.parseLong(f.getFileName().toString()
+              .substring("segments_".length()), Character.MAX_RADIX))).orElse(null);
+      return latest == null ? "" : latest.getFileName() + "@" + java.nio.file.Files.getLastModifiedTime(latest)
+          + "/" + java.nio.file.Files.size(latest);
+    } catch (IOException | NumberFormatException e) {
+      return ""; // opening the index reports what is wrong
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new BadRequest(503, "the server is shutting down");
+    }
+  }
+
+  /** Closes a model once no request is using it (requests hold its monitor). */
+  private static void closeWhenIdle(Object model) {
+    synchronized (model) {
+      try {
+        if (model instanceof AutoCloseable c) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // a model being replaced or shut down: nothing left to tell the caller
+      }
+    }
+  }
+
   private Embedder forIndex(String index, String backend) {
-    SearchBackend opened = backend == null ? LuceneSearchBackend.open(Path.of(index), true)
+    // only the manifest and pooling state are read: checking every file's checksum would stall the first request
+    SearchBackend opened = backend == null ? LuceneSearchBackend.open(Path.of(index), false)
         : ElasticsearchSearchBackend.connect(backend, credentials, index);
     try (opened) {
       Embedder e = EmbedderFactory.forIndex(opened, null, EncoderOptions.forQueries());
@@ -303,12 +371,25 @@ public final class ModelServer implements AutoCloseable {
       candidates.add(new Candidate(c.get("id").asText(), i + 1, 0, 0, 0, text.length(), text));
     }
     Reranker reranker;
-    synchronized (this) {
-      reranker = rerankers.get(spec);
+    synchronized (loading.computeIfAbsent("reranker:" + spec, k -> new Object())) {
+      synchronized (this) {
+        ensureOpen();
+        reranker = rerankers.get(spec);
+        if (reranker == null) {
+          checkRoom();
+        }
+      }
       if (reranker == null) {
-        checkRoom();
-        reranker = Rerankers.create(spec);
-        rerankers.put(spec, reranker);
+        Reranker created = Rerankers.create(spec);
+        synchronized (this) {
+          if (closed || embedders.size() + rerankers.size() >= maxModels) {
+            closeWhenIdle(created);
+            ensureOpen();
+            checkRoom();
+          }
+          rerankers.put(spec, created);
+        }
+        reranker = created;
       }
     }
     Ranking ranking;
@@ -372,9 +453,13 @@ public final class ModelServer implements AutoCloseable {
     return out;
   }
 
-  /** Stops serving (waiting up to 5 s for requests in flight) and closes every model. */
+  /**
+   * Stops serving (waiting up to 5 s for requests in flight) and closes every model, each once the request using it
+   * (if any) is done: a native session is never freed under a running inference.
+   */
   @Override
   public void close() {
+    closed = true;
     http.stop(1);
     executor.shutdown();
     try {
@@ -382,20 +467,14 @@ public final class ModelServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    List<Object> models = new ArrayList<>();
     synchronized (this) {
-      embedders.values().forEach(Embedder::close);
-      for (Reranker r : rerankers.values()) {
-        if (r instanceof AutoCloseable c) {
-          try {
-            c.close();
-          } catch (Exception e) {
-            // closing at shutdown: nothing left to tell
-          }
-        }
-      }
+      embedders.values().forEach(c -> models.add(c.embedder()));
+      models.addAll(rerankers.values());
       embedders.clear();
       rerankers.clear();
     }
+    models.forEach(ModelServer::closeWhenIdle);
   }
 
   /** The identity of an embedder as the server reports it. */

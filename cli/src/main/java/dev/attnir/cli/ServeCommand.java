@@ -73,7 +73,11 @@ final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "attnir-serve-stop"));
     if (portFile != null) {
-      Files.writeString(portFile, Integer.toString(server.port()));
+      // whole or absent: a script polling for the file never reads it half written
+      Path tmp = Files.createTempFile(portFile.toAbsolutePath().getParent(), ".port", ".tmp");
+      Files.writeString(tmp, Integer.toString(server.port()));
+      Files.move(tmp, portFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     PrintWriter out = spec.commandLine().getOut();
     out.printf("attnir serve listening on http://%s:%d (GET /health, POST /embed, POST /rerank)%n", host,

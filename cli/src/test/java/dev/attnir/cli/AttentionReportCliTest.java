@@ -56,6 +56,6 @@ class AttentionReportCliTest {
     profile(dir.resolve("a"), "encoder:alpha", 3, "0.5, 0.2, 0.3");
     attnrank(dir.resolve("a"), "encoder:other", 3, 0.05);
     Cli mismatch = Cli.run("attention-report", dir.resolve("a").toString(), "--output", dir.resolve("o").toString());
-    assertTrue(mismatch.code() != 0 && mismatch.err().contains("reader or k differ"), mismatch.err());
+    assertTrue(mismatch.code() != 0 && mismatch.err().contains("reader, k or focus differ"), mismatch.err());
   }
 }

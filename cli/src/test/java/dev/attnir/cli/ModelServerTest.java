@@ -77,7 +77,7 @@ class ModelServerTest {
       // by model, the model's own pooling
       Answer byModel = call(server, "POST", "/embed", JSON.writeValueAsString(java.util.Map.of("model",
           "all-MiniLM-L6-v2", "input", "query", "texts", texts)));
-      assertEquals(200, byModel.status(), byModel.body().toString());
+      assertEquals(200, byModel.status(), String.valueOf(byModel.body().get("error")));
       try (Embedder direct = Embedder.load(ModelRegistry.resolve("all-MiniLM-L6-v2"), EncoderOptions.forQueries())) {
         assertArrayEquals(direct.embedQueries(texts), vectors(byModel.body()));
         assertEquals(direct.identity(), ModelServer.identity(byModel.body()));
@@ -86,7 +86,7 @@ class ModelServerTest {
       // as the index embeds: e5's "query: " prefix, mean pooling
       Answer byIndex = call(server, "POST", "/embed", JSON.writeValueAsString(java.util.Map.of("index",
           index.toString(), "input", "query", "texts", texts)));
-      assertEquals(200, byIndex.status(), byIndex.body().toString());
+      assertEquals(200, byIndex.status(), String.valueOf(byIndex.body().get("error")));
       try (Searcher searcher = Searcher.open(index)) {
         assertArrayEquals(searcher.embedder().embedQueries(texts), vectors(byIndex.body()));
         assertEquals(searcher.manifest().embedding(), ModelServer.identity(byIndex.body()));
@@ -121,6 +121,21 @@ class ModelServerTest {
       }
       assertEquals(3, call(server, "GET", "/health", null).body().get("embedders").size()
           + call(server, "GET", "/health", null).body().get("rerankers").size());
+
+      // the index rebuilt at the same path with another model: served as it is now, not as it was
+      try (var files = Files.walk(index)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+      Cli rebuilt = Cli.run("index", "--corpus", corpus.toString(), "--index", index.toString(), "--model",
+          "all-MiniLM-L6-v2", "--pooling", "mean");
+      assertEquals(0, rebuilt.code(), rebuilt.out() + rebuilt.err());
+      Answer again = call(server, "POST", "/embed", JSON.writeValueAsString(java.util.Map.of("index",
+          index.toString(), "input", "query", "texts", texts)));
+      assertEquals("all-MiniLM-L6-v2", ModelServer.identity(again.body()).model(),
+          String.valueOf(again.body().get("identity")));
+      try (Searcher searcher = Searcher.open(index)) {
+        assertArrayEquals(searcher.embedder().embedQueries(texts), vectors(again.body()));
+      }
 
       // the model limit (3) is reached: a fourth model is refused, the loaded ones still serve
       Answer full = call(server, "POST", "/embed", "{\"model\": \"bge-small-en-v1.5\", \"input\": \"query\", "

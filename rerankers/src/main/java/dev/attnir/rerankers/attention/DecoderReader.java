@@ -227,8 +227,11 @@ public final class DecoderReader implements AttentionReader {
           e);
     }
     int layers = route == Route.EXPOSED_PROBABILITIES ? attentionOutputs.size() : fusedLayers.size();
+    // the prompt and BOS decide which tokens sit where, so a profile must not cross them
+    String promptDigest = dev.attnir.encoders.Digests.sha256((prompt + "\u0000bos=" + bos)
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
     this.identity = "decoder:" + name + ",weights=" + weightsDigest + ",max-positions=" + maxPositions + ",layers=all("
-        + layers + "),prompt=icr-qa";
+        + layers + "),prompt=" + promptDigest;
   }
 
   private FusedLayer fusedLayer(OnnxMl.NodeProto node, Map<String, OnnxMl.TensorProto> initializers) {
@@ -275,6 +278,10 @@ public final class DecoderReader implements AttentionReader {
       }
       cos = matrix(initializers.get(node.getInput(7)), where + "cos_cache " + node.getInput(7));
       sin = matrix(initializers.get(node.getInput(8)), where + "sin_cache " + node.getInput(8));
+      if (cos.length < maxPositions || sin.length != cos.length) {
+        throw new IllegalArgumentException(where + "its cos/sin caches hold " + cos.length + "/" + sin.length
+            + " positions, fewer than the reader's " + maxPositions);
+      }
     }
     Float scale = attributes.containsKey("scale") && attributes.get("scale").getF() != 0
         ? attributes.get("scale").getF() : null;
@@ -293,9 +300,16 @@ public final class DecoderReader implements AttentionReader {
       throw new IllegalArgumentException(what + " must be a 2-D float32 initializer, got type " + t.getDataType()
           + " dims " + t.getDimsList());
     }
+    if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
+      throw new IllegalArgumentException(what + " is stored as external data; load the graph with its data inlined");
+    }
     int rows = Math.toIntExact(t.getDims(0));
     int cols = Math.toIntExact(t.getDims(1));
     float[] flat = new float[rows * cols];
+    int stored = t.getFloatDataCount() > 0 ? t.getFloatDataCount() : t.getRawData().size() / Float.BYTES;
+    if (stored != flat.length) {
+      throw new IllegalArgumentException(what + " holds " + stored + " values for dims " + t.getDimsList());
+    }
     if (t.getFloatDataCount() > 0) {
       for (int i = 0; i < flat.length; i++) {
         flat[i] = t.getFloatData(i);

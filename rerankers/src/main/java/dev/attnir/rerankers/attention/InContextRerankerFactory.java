@@ -58,9 +58,10 @@ public final class InContextRerankerFactory implements RerankerFactory {
         FactoryOptions.integer(NAME, options, "max-words", 300, 1), window,
         FactoryOptions.integer(NAME, options, "stride", Math.max(1, window / 2), 1));
     String readerName = options.getOrDefault("reader", ModelRegistry.DEFAULT_MODEL);
+    int maxLength = FactoryOptions.integer(NAME, options, "max-length", 512, 8);
     EncoderReader reader;
     try {
-      reader = EncoderReader.open(readerName, FactoryOptions.integer(NAME, options, "max-length", 512, 8));
+      reader = EncoderReader.open(readerName, maxLength);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("reranker " + NAME + ": reader=" + readerName + ": " + e.getMessage(), e);
     }
