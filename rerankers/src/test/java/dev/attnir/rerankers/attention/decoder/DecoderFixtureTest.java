@@ -128,10 +128,10 @@ class DecoderFixtureTest {
     Llama2cModel.Output ref = model.forward(tokens);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     for (LlamaOnnxWriter.Variant variant : List.of(LlamaOnnxWriter.Variant.EAGER_WITH_PAST,
-        LlamaOnnxWriter.Variant.GQA)) {
+        LlamaOnnxWriter.Variant.GQA, LlamaOnnxWriter.Variant.GQA_HALVES)) {
       try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
           OrtSession session = env.createSession(LlamaOnnxWriter.write(model, variant), options)) {
-        int headSize = variant == LlamaOnnxWriter.Variant.GQA ? LlamaOnnxWriter.GQA_HEAD : model.headSize;
+        int headSize = variant == LlamaOnnxWriter.Variant.EAGER_WITH_PAST ? model.headSize : LlamaOnnxWriter.GQA_HEAD;
         for (int split : new int[] {0, 29}) {
           float[][][] past = null;
           double worst = 0;
@@ -152,7 +152,7 @@ class DecoderFixtureTest {
             java.util.Arrays.fill(mask[0], 1);
             in.put("input_ids", OnnxTensor.createTensor(env, ids));
             in.put("attention_mask", OnnxTensor.createTensor(env, mask));
-            if (variant != LlamaOnnxWriter.Variant.GQA) {
+            if (variant == LlamaOnnxWriter.Variant.EAGER_WITH_PAST) {
               in.put("position_ids", OnnxTensor.createTensor(env, positions));
             }
             for (int l = 0; l < model.layers; l++) {

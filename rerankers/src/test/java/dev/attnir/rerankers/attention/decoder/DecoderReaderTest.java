@@ -31,6 +31,7 @@ class DecoderReaderTest {
   private static DecoderReader reader;
   private static DecoderReader withPast;
   private static DecoderReader fused;
+  private static DecoderReader fusedHalves;
 
   private static final String QUERY = "Where did Lily find the ball?";
   private static final List<String> PASSAGES = List.of(
@@ -51,11 +52,13 @@ class DecoderReaderTest {
         LlamaOnnxWriter.Variant.EAGER_WITH_PAST), tokenizer, 1, 0, model.seqLen, DecoderReader.Prompt.icrQa(), "test");
     fused = new DecoderReader("stories260K-gqa", LlamaOnnxWriter.write(model, LlamaOnnxWriter.Variant.GQA),
         tokenizer, 1, 0, model.seqLen, DecoderReader.Prompt.icrQa(), "test");
+    fusedHalves = new DecoderReader("stories260K-gqa-halves", LlamaOnnxWriter.write(model,
+        LlamaOnnxWriter.Variant.GQA_HALVES), tokenizer, 1, 0, model.seqLen, DecoderReader.Prompt.icrQa(), "test");
   }
 
   @AfterAll
   static void close() {
-    for (DecoderReader r : new DecoderReader[] {reader, withPast, fused}) {
+    for (DecoderReader r : new DecoderReader[] {reader, withPast, fused, fusedHalves}) {
       if (r != null) {
         r.close();
       }
@@ -118,7 +121,7 @@ class DecoderReaderTest {
     for (AttentionReader.Focus focus : AttentionReader.Focus.values()) {
       List<double[]> wantAsked = expected(askedLayout, focus);
       List<double[]> wantCalibration = expected(calibrationLayout, focus);
-      for (DecoderReader r : List.of(reader, withPast, fused)) {
+      for (DecoderReader r : List.of(reader, withPast, fused, fusedHalves)) {
         List<ContextAttention> got = r.read(List.of(asked, calibration), focus);
         for (int slot = 0; slot < passages.size(); slot++) {
           assertClose(wantAsked.get(slot), got.get(0).tokens().get(slot), r.name() + " " + focus + " slot " + slot);
@@ -188,7 +191,7 @@ class DecoderReaderTest {
 
   @Test
   void attentionEqualsThePlainJavaForwardOverTheSameLayout() {
-    for (DecoderReader r : List.of(reader, withPast, fused)) {
+    for (DecoderReader r : List.of(reader, withPast, fused, fusedHalves)) {
       attentionEqualsThePlainJavaForward(r);
     }
   }

@@ -20,12 +20,15 @@ import java.util.List;
  *       {@code com.microsoft.GroupQueryAttention} per layer with RoPE inside ({@code do_rotary}, cos/sin caches),
  *       inputs {@code input_ids}, {@code attention_mask}, {@code past_key_values.N.key|value}, outputs
  *       {@code present.N.key|value}; no attention probabilities anywhere in the graph.
+ *   <li>{@link Variant#GQA_HALVES}: the same with RoPE on halves ({@code rotary_interleaved=0}, how HF Llama rotates):
+ *       each head's Q and K dimensions permuted so that llama2.c's pair (2j, 2j+1) sits at (j, j + head/2), which
+ *       leaves q·k, and so the function, unchanged.
  * </ul>
  */
 final class LlamaOnnxWriter {
 
   /** The export layout. */
-  enum Variant { EAGER, EAGER_WITH_PAST, GQA }
+  enum Variant { EAGER, EAGER_WITH_PAST, GQA, GQA_HALVES }
 
   private final OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder().setName("llama2c");
   private int counter;
@@ -41,15 +44,16 @@ final class LlamaOnnxWriter {
   private byte[] build(Llama2cModel m, Variant variant) {
     int hs = m.headSize;
     boolean past = variant != Variant.EAGER;
+    boolean fused = variant == Variant.GQA || variant == Variant.GQA_HALVES;
     input("input_ids");
     input("attention_mask");
-    if (variant != Variant.GQA) {
+    if (!fused) {
       input("position_ids");
     }
     if (past) {
       for (int l = 0; l < m.layers; l++) {
         for (String kind : List.of("key", "value")) {
-          floatInput("past_key_values." + l + "." + kind, m.kvHeads, variant == Variant.GQA ? GQA_HEAD : hs);
+          floatInput("past_key_values." + l + "." + kind, m.kvHeads, fused ? GQA_HEAD : hs);
         }
       }
     }
@@ -66,7 +70,7 @@ final class LlamaOnnxWriter {
     }
     floats("rope_cos", new long[] {m.seqLen, hs / 2}, cos);
     floats("rope_sin", new long[] {m.seqLen, hs / 2}, sin);
-    if (variant == Variant.GQA) { // the padded pairs rotate by angle 0
+    if (fused) { // the padded pairs rotate by angle 0
       float[] padCos = new float[m.seqLen * GQA_HEAD / 2];
       float[] padSin = new float[m.seqLen * GQA_HEAD / 2];
       for (int pos = 0; pos < m.seqLen; pos++) {
@@ -107,7 +111,7 @@ final class LlamaOnnxWriter {
     String mask = null;
     String seqlensK = null;
     String totalLength = null;
-    if (variant == Variant.GQA) {
+    if (fused) {
       // what the model builder feeds GroupQueryAttention: per row (past + new length) - 1, and the longest total
       seqlensK = castTo(node("Sub", reduceSum("attention_mask"), "one_i"), OnnxMl.TensorProto.DataType.INT32);
       totalLength = castTo(node("Gather", node("Shape", "attention_mask"), "idx_1"),
@@ -142,12 +146,15 @@ final class LlamaOnnxWriter {
       floats(p + "w2_t", new long[] {m.hidden, m.dim}, transpose(m.w2[l], m.dim, m.hidden));
       String h = rms(x, p + "rms_att");
       String ctx;
-      if (variant == Variant.GQA) {
+      if (fused) {
+        boolean halves = variant == Variant.GQA_HALVES;
         // ORT's CPU kernel wants head sizes in multiples of 16: each head is zero-padded from 8 to 16 dimensions,
         // which leaves q.k, the values and (with the scale set for 8) the whole function unchanged
-        floats(p + "wq_pad_t", new long[] {m.dim, m.heads * GQA_HEAD}, padHeads(m.wq[l], m.heads, hs, m.dim));
-        floats(p + "wk_pad_t", new long[] {m.dim, m.kvHeads * GQA_HEAD}, padHeads(m.wk[l], m.kvHeads, hs, m.dim));
-        floats(p + "wv_pad_t", new long[] {m.dim, m.kvHeads * GQA_HEAD}, padHeads(m.wv[l], m.kvHeads, hs, m.dim));
+        floats(p + "wq_pad_t", new long[] {m.dim, m.heads * GQA_HEAD}, padHeads(m.wq[l], m.heads, hs, m.dim, halves));
+        floats(p + "wk_pad_t", new long[] {m.dim, m.kvHeads * GQA_HEAD}, padHeads(m.wk[l], m.kvHeads, hs, m.dim,
+            halves));
+        floats(p + "wv_pad_t", new long[] {m.dim, m.kvHeads * GQA_HEAD}, padHeads(m.wv[l], m.kvHeads, hs, m.dim,
+            false));
         floats(p + "wo_pad_t", new long[] {m.heads * GQA_HEAD, m.dim}, padRows(transpose(m.wo[l], m.dim, m.dim),
             m.heads, hs, m.dim));
         String attention = p + "attn/GroupQueryAttention/output_0";
@@ -158,7 +165,7 @@ final class LlamaOnnxWriter {
             .addInput(seqlensK).addInput(totalLength).addInput("cos_cache").addInput("sin_cache")
             .addOutput(attention).addOutput("present." + l + ".key").addOutput("present." + l + ".value")
             .addAttribute(intAttr("num_heads", m.heads)).addAttribute(intAttr("kv_num_heads", m.kvHeads))
-            .addAttribute(intAttr("do_rotary", 1)).addAttribute(intAttr("rotary_interleaved", 1))
+            .addAttribute(intAttr("do_rotary", 1)).addAttribute(intAttr("rotary_interleaved", halves ? 0 : 1))
             .addAttribute(OnnxMl.AttributeProto.newBuilder().setName("scale")
                 .setType(OnnxMl.AttributeProto.AttributeType.FLOAT).setF((float) (1 / Math.sqrt(hs)))));
         ctx = node("MatMul", attention, p + "wo_pad_t");
@@ -199,7 +206,7 @@ final class LlamaOnnxWriter {
     }
     OnnxMl.ModelProto.Builder model = OnnxMl.ModelProto.newBuilder().setIrVersion(7).setProducerName("attnir-test")
         .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(14));
-    if (variant == Variant.GQA) {
+    if (fused) {
       model.addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1));
     }
     return model.setGraph(g).build().toByteArray();
@@ -253,13 +260,17 @@ final class LlamaOnnxWriter {
   /** The head size of the fused layout (ORT's GroupQueryAttention needs a multiple of 16). */
   static final int GQA_HEAD = 16;
 
-  /** (heads * hs, in) row-major, (out, in), to (in, heads * GQA_HEAD) with each head's extra columns zero. */
-  private static float[] padHeads(float[] w, int heads, int hs, int in) {
+  /**
+   * (heads * hs, in) row-major, (out, in), to (in, heads * GQA_HEAD) with each head's extra columns zero; with
+   * {@code halves}, dimension 2j goes to j and 2j + 1 to j + GQA_HEAD / 2 (pairs for RoPE on halves).
+   */
+  private static float[] padHeads(float[] w, int heads, int hs, int in, boolean halves) {
     float[] out = new float[in * heads * GQA_HEAD];
     for (int h = 0; h < heads; h++) {
       for (int d = 0; d < hs; d++) {
+        int to = halves ? (d % 2 == 0 ? d / 2 : d / 2 + GQA_HEAD / 2) : d;
         for (int c = 0; c < in; c++) {
-          out[c * heads * GQA_HEAD + h * GQA_HEAD + d] = w[(h * hs + d) * in + c];
+          out[c * heads * GQA_HEAD + h * GQA_HEAD + to] = w[(h * hs + d) * in + c];
         }
       }
     }
