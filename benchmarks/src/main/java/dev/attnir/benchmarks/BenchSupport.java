@@ -64,6 +64,29 @@ final class BenchSupport {
     }
   }
 
+  /**
+   * Reads {@code --key value} pairs into {@code options} (whose keys, in order, are the known options with their
+   * defaults) and returns the other arguments in order.
+   *
+   * @throws IllegalArgumentException for an unknown option or one without a value, listing the known ones
+   */
+  static List<String> options(String[] args, Map<String, String> options) {
+    List<String> positional = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].startsWith("--")) {
+        String key = args[i].substring(2);
+        if (!options.containsKey(key) || i + 1 >= args.length) {
+          throw new IllegalArgumentException("unknown option or missing value: " + args[i] + "; options: --"
+              + String.join(", --", options.keySet()));
+        }
+        options.put(key, args[++i]);
+      } else {
+        positional.add(args[i]);
+      }
+    }
+    return positional;
+  }
+
   static double median(double[] v) {
     double[] s = v.clone();
     Arrays.sort(s);

@@ -33,18 +33,7 @@ public final class IcrLatency {
     opt.put("warmup", "2");
     opt.put("window", "4");
     opt.put("out", "benchmarks/results/icr-latency");
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].startsWith("--")) {
-        String key = args[i].substring(2);
-        if (!opt.containsKey(key) || i + 1 >= args.length) {
-          throw new IllegalArgumentException("unknown option or missing value: " + args[i] + "; options: --"
-              + String.join(", --", opt.keySet()));
-        }
-        opt.put(key, args[++i]);
-      } else {
-        readers.add(args[i]);
-      }
-    }
+    readers.addAll(BenchSupport.options(args, opt));
     if (readers.isEmpty()) {
       throw new IllegalArgumentException("usage: IcrLatency READER [READER...] [--lists FILE] [--depth 20] "
           + "[--queries 20] [--warmup 2] [--window 4] [--out PREFIX]");

@@ -41,13 +41,10 @@ public final class InferenceRouteLatency {
     opt.put("node-pid", null);
     opt.put("serve-pid", null);
     opt.put("out", "benchmarks/results/inference-routes");
-    for (int i = 0; i < args.length; i++) {
-      String key = args[i].startsWith("--") ? args[i].substring(2) : "";
-      if (!opt.containsKey(key) || i + 1 >= args.length) {
-        throw new IllegalArgumentException("unknown option or missing value: " + args[i] + "; options: --"
-            + String.join(", --", opt.keySet()));
-      }
-      opt.put(key, args[++i]);
+    List<String> extra = BenchSupport.options(args, opt);
+    if (!extra.isEmpty()) {
+      throw new IllegalArgumentException("unexpected arguments " + extra + "; options: --"
+          + String.join(", --", opt.keySet()));
     }
     if (opt.get("node") == null || opt.get("serve") == null) {
       throw new IllegalArgumentException("--node URL and --serve URL are required");

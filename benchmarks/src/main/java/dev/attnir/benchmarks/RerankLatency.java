@@ -91,18 +91,7 @@ public final class RerankLatency {
     opt.put("nq-dir", "runs/nq-split");
     opt.put("nq-index", "runs/nq-split-bge/index");
     opt.put("out", "benchmarks/results/rerank-latency");
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].startsWith("--")) {
-        String key = args[i].substring(2);
-        if (!opt.containsKey(key) || i + 1 >= args.length) {
-          throw new IllegalArgumentException("unknown option or missing value: " + args[i] + "; options: --"
-              + String.join(", --", opt.keySet()));
-        }
-        opt.put(key, args[++i]);
-      } else {
-        specs.add(args[i]);
-      }
-    }
+    specs.addAll(BenchSupport.options(args, opt));
     if (specs.isEmpty()) {
       throw new IllegalArgumentException("usage: RerankLatency SPEC [SPEC...] [--datasets scifact,nq] "
           + "[--depths 20,100] [--queries 30,10] [--warmup 3] [--scifact-dir DIR] [--scifact-index DIR] "

@@ -15,7 +15,6 @@ import dev.attnir.core.ScoredDoc;
 import dev.attnir.elasticsearch.backend.ElasticsearchConnection;
 import dev.attnir.elasticsearch.backend.ElasticsearchSearchBackend;
 import dev.attnir.encoders.Embedder;
-import dev.attnir.encoders.EmbeddingIdentity;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
 import dev.attnir.encoders.ModelSpec;
@@ -475,10 +474,5 @@ public final class ModelServer implements AutoCloseable {
       rerankers.clear();
     }
     models.forEach(ModelServer::closeWhenIdle);
-  }
-
-  /** The identity of an embedder as the server reports it. */
-  static EmbeddingIdentity identity(JsonNode response) {
-    return JSON.convertValue(response.get("identity"), EmbeddingIdentity.class);
   }
 }

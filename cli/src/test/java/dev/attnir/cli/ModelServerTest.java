@@ -46,6 +46,11 @@ class ModelServerTest {
     return new Answer(r.statusCode(), JSON.readTree(r.body()));
   }
 
+  /** The embedding identity the server reports. */
+  private static dev.attnir.encoders.EmbeddingIdentity identity(JsonNode response) {
+    return JSON.convertValue(response.get("identity"), dev.attnir.encoders.EmbeddingIdentity.class);
+  }
+
   private static float[][] vectors(JsonNode body) {
     JsonNode rows = body.get("vectors");
     float[][] out = new float[rows.size()][];
@@ -80,7 +85,7 @@ class ModelServerTest {
       assertEquals(200, byModel.status(), String.valueOf(byModel.body().get("error")));
       try (Embedder direct = Embedder.load(ModelRegistry.resolve("all-MiniLM-L6-v2"), EncoderOptions.forQueries())) {
         assertArrayEquals(direct.embedQueries(texts), vectors(byModel.body()));
-        assertEquals(direct.identity(), ModelServer.identity(byModel.body()));
+        assertEquals(direct.identity(), identity(byModel.body()));
       }
 
       // as the index embeds: e5's "query: " prefix, mean pooling
@@ -89,9 +94,9 @@ class ModelServerTest {
       assertEquals(200, byIndex.status(), String.valueOf(byIndex.body().get("error")));
       try (Searcher searcher = Searcher.open(index)) {
         assertArrayEquals(searcher.embedder().embedQueries(texts), vectors(byIndex.body()));
-        assertEquals(searcher.manifest().embedding(), ModelServer.identity(byIndex.body()));
-        assertEquals("query: ", ModelServer.identity(byIndex.body()).queryPrefix());
-        assertEquals("mean", ModelServer.identity(byIndex.body()).pooling());
+        assertEquals(searcher.manifest().embedding(), identity(byIndex.body()));
+        assertEquals("query: ", identity(byIndex.body()).queryPrefix());
+        assertEquals("mean", identity(byIndex.body()).pooling());
       }
       Answer passages = call(server, "POST", "/embed", JSON.writeValueAsString(java.util.Map.of("index",
           index.toString(), "input", "passage", "texts", List.of("x ".repeat(2000)))));
@@ -131,7 +136,7 @@ class ModelServerTest {
       assertEquals(0, rebuilt.code(), rebuilt.out() + rebuilt.err());
       Answer again = call(server, "POST", "/embed", JSON.writeValueAsString(java.util.Map.of("index",
           index.toString(), "input", "query", "texts", texts)));
-      assertEquals("all-MiniLM-L6-v2", ModelServer.identity(again.body()).model(),
+      assertEquals("all-MiniLM-L6-v2", identity(again.body()).model(),
           String.valueOf(again.body().get("identity")));
       try (Searcher searcher = Searcher.open(index)) {
         assertArrayEquals(searcher.embedder().embedQueries(texts), vectors(again.body()));

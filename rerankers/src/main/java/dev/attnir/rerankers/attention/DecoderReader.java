@@ -666,7 +666,7 @@ public final class DecoderReader implements AttentionReader {
    * RoPE as ORT's rotary kernels apply it: pairs (2j, 2j+1) when interleaved, else (j, j + r/2), over the first r = 2
    * × cache width dimensions.
    */
-  public static void rotate(float[] x, float[] cos, float[] sin, boolean interleaved) {
+  private static void rotate(float[] x, float[] cos, float[] sin, boolean interleaved) {
     int half = cos.length;
     for (int j = 0; j < half; j++) {
       int a = interleaved ? 2 * j : j;

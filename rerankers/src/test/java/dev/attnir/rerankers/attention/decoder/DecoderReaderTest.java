@@ -158,31 +158,6 @@ class DecoderReaderTest {
   }
 
   @Test
-  void rotationHalvesEqualsInterleavedPairsOnPermutedDimensions() {
-    java.util.Random random = new java.util.Random(3);
-    int d = 8;
-    float[] cos = new float[d / 2];
-    float[] sin = new float[d / 2];
-    for (int j = 0; j < d / 2; j++) {
-      double angle = random.nextDouble() * 6;
-      cos[j] = (float) Math.cos(angle);
-      sin[j] = (float) Math.sin(angle);
-    }
-    float[] halves = new float[d];
-    float[] pairs = new float[d];
-    for (int j = 0; j < d / 2; j++) { // halves (j, j + d/2) hold what pairs (2j, 2j + 1) hold
-      halves[j] = pairs[2 * j] = random.nextFloat();
-      halves[j + d / 2] = pairs[2 * j + 1] = random.nextFloat();
-    }
-    DecoderReader.rotate(halves, cos, sin, false);
-    DecoderReader.rotate(pairs, cos, sin, true);
-    for (int j = 0; j < d / 2; j++) {
-      assertEquals(pairs[2 * j], halves[j], 1e-7);
-      assertEquals(pairs[2 * j + 1], halves[j + d / 2], 1e-7);
-    }
-  }
-
-  @Test
   void tokenizerRoundTrips() {
     long[] ids = tokenizer.encode("Lily found her ball.");
     assertEquals(" Lily found her ball.", tokenizer.decode(ids));
