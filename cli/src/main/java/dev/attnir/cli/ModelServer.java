@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.attnir.core.Candidate;
+import dev.attnir.core.Document;
 import dev.attnir.core.ProgressListener;
 import dev.attnir.core.Ranking;
 import dev.attnir.core.Reranker;
@@ -14,6 +15,7 @@ import dev.attnir.core.Rerankers;
 import dev.attnir.core.ScoredDoc;
 import dev.attnir.elasticsearch.backend.ElasticsearchConnection;
 import dev.attnir.elasticsearch.backend.ElasticsearchSearchBackend;
+import dev.attnir.elasticsearch.backend.PassageDocuments;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
 import dev.attnir.encoders.ModelRegistry;
@@ -21,6 +23,9 @@ import dev.attnir.encoders.ModelSpec;
 import dev.attnir.encoders.OnnxEncoder;
 import dev.attnir.encoders.Pooling;
 import dev.attnir.indexer.IndexException;
+import dev.attnir.indexer.IndexManifest;
+import dev.attnir.indexer.PassageEncoder;
+import dev.attnir.indexer.PassageSplitter;
 import dev.attnir.indexer.embedding.EmbedderFactory;
 import dev.attnir.indexer.embedding.PoolingRequest;
 import dev.attnir.indexer.search.LuceneSearchBackend;
@@ -53,6 +58,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code POST /embed}: {@code {"index": DIR|NAME, "backend": URL?} | {"model": NAME|DIR, "pooling": NAME?},
  *       "input": "query"|"passage", "texts": [...]} → {@code {"identity": {...}, "dimension": N, "truncated": N,
  *       "vectors": [[...], ...]}}.
+ *   <li>{@code POST /documents}: {@code {"index": NAME, "backend": URL, "documents": [{"id", "title"?, "text"}, ...]}}
+ *       → {@code {"identity": {...}, "truncated": N, "documents": [{"id", "source": {...}}, ...]}}: each document
+ *       split, embedded and laid out as that Elasticsearch index stores it (what the plugin's ingest processor writes).
  *   <li>{@code POST /rerank}: {@code {"reranker": SPEC, "query": TEXT, "candidates": [{"id", "text"}, ...]}} →
  *       {@code {"reranker": NAME, "results": [{"id", "score"}, ...]}} best first.
  * </ul>
@@ -80,7 +88,8 @@ public final class ModelServer implements AutoCloseable {
   private final Map<String, Object> loading = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  private record CachedEmbedder(Embedder embedder, String commit) {}
+  /** A loaded embedder; {@code manifest} is its index's (null for a model named directly). */
+  private record CachedEmbedder(Embedder embedder, String commit, IndexManifest manifest) {}
 
   /** A request the client got wrong: answered with {@code status} and the reason. */
   static final class BadRequest extends RuntimeException {
@@ -137,7 +146,12 @@ public final class ModelServer implements AutoCloseable {
             requireMethod(method, "POST", path);
             yield rerank(body(exchange));
           }
-          default -> throw new BadRequest(404, "no route " + path + " (routes: GET /health, POST /embed, POST /rerank)");
+          case "/documents" -> {
+            requireMethod(method, "POST", path);
+            yield documents(body(exchange));
+          }
+          default -> throw new BadRequest(404, "no route " + path
+              + " (routes: GET /health, POST /embed, POST /documents, POST /rerank)");
         };
       } catch (BadRequest e) {
         status = e.status;
@@ -214,7 +228,7 @@ public final class ModelServer implements AutoCloseable {
     if (!input.equals("query") && !input.equals("passage")) {
       throw new BadRequest(400, "field 'input' must be \"query\" or \"passage\", got \"" + input + "\"");
     }
-    Embedder embedder = embedder(request);
+    Embedder embedder = embedder(request).embedder();
     float[][] vectors;
     long truncated;
     synchronized (embedder) {
@@ -236,7 +250,50 @@ public final class ModelServer implements AutoCloseable {
     return root;
   }
 
-  private Embedder embedder(JsonNode request) {
+  /**
+   * Splits and embeds whole documents as an Elasticsearch index of attnir's layout stores them (its passage settings,
+   * embedding and pooling state read from the index): the {@code _source} the client-side writer would send.
+   */
+  private JsonNode documents(JsonNode request) {
+    allowOnly(request, List.of("index", "backend", "documents"));
+    // the sources are of the Elasticsearch layout: the index must be one there
+    text(request, "index", true);
+    text(request, "backend", true);
+    JsonNode list = request.get("documents");
+    if (list == null || !list.isArray() || list.isEmpty()) {
+      throw new BadRequest(400, "field 'documents' must be a non-empty array of {\"id\", \"title\"?, \"text\"}");
+    }
+    if (list.size() > MAX_ITEMS) {
+      throw new BadRequest(400, "at most " + MAX_ITEMS + " documents per request, got " + list.size());
+    }
+    List<Document> docs = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode d = list.get(i);
+      if (!d.isObject() || !d.path("id").isTextual() || !d.path("text").isTextual()
+          || !(d.path("title").isMissingNode() || d.path("title").isTextual())) {
+        throw new BadRequest(400, "documents[" + i + "] must be {\"id\": string, \"title\"?: string, \"text\": "
+            + "string}");
+      }
+      docs.add(new Document(d.get("id").asText(), d.path("title").asText(""), d.get("text").asText()));
+    }
+    CachedEmbedder cached = embedder(request);
+    Embedder embedder = cached.embedder();
+    PassageEncoder.Encoded encoded;
+    synchronized (embedder) {
+      PassageEncoder encoder = new PassageEncoder(
+          PassageSplitter.forEncoder(cached.manifest().passages(), embedder.encoder()), embedder);
+      encoded = encoder.encode(docs, ProgressListener.none());
+    }
+    ObjectNode root = JSON.createObjectNode();
+    root.set("identity", JSON.valueToTree(embedder.identity()));
+    root.put("truncated", encoded.encoding() == null ? 0 : encoded.encoding().truncated());
+    ArrayNode out = root.putArray("documents");
+    PassageDocuments.sources(encoded.passages(), encoded.vectors(), encoded.digests())
+        .forEach((id, source) -> out.addObject().put("id", id).set("source", JSON.valueToTree(source)));
+    return root;
+  }
+
+  private CachedEmbedder embedder(JsonNode request) {
     String index = text(request, "index", false);
     String model = text(request, "model", false);
     String backend = text(request, "backend", false);
@@ -265,16 +322,17 @@ public final class ModelServer implements AutoCloseable {
         }
       }
       if (cached != null && cached.commit().equals(commit)) {
-        return cached.embedder();
+        return cached;
       }
-      Embedder created = index != null ? forIndex(index, backend) : forModel(model, pooling);
+      CachedEmbedder created = index != null ? forIndex(index, backend, commit)
+          : new CachedEmbedder(forModel(model, pooling), commit, null);
       synchronized (this) {
         if (closed || (cached == null && embedders.size() + rerankers.size() >= maxModels)) {
-          created.close();
+          created.embedder().close();
           ensureOpen();
           checkRoom();
         }
-        embedders.put(key, new CachedEmbedder(created, commit));
+        embedders.put(key, created);
       }
       if (cached != null) {
         closeWhenIdle(cached.embedder());
@@ -318,7 +376,7 @@ public final class ModelServer implements AutoCloseable {
     }
   }
 
-  private Embedder forIndex(String index, String backend) {
+  private CachedEmbedder forIndex(String index, String backend, String commit) {
     // only the manifest and pooling state are read: checking every file's checksum would stall the first request
     SearchBackend opened = backend == null ? LuceneSearchBackend.open(Path.of(index), false)
         : ElasticsearchSearchBackend.connect(backend, credentials, index);
@@ -327,7 +385,7 @@ public final class ModelServer implements AutoCloseable {
       if (e == null) {
         throw new BadRequest(400, "index " + index + " has no vectors (a BM25-only index)");
       }
-      return e;
+      return new CachedEmbedder(e, commit, opened.manifest());
     }
   }
 

@@ -19,13 +19,10 @@ import dev.attnir.indexer.Passage;
 import dev.attnir.indexer.PassageEncoder;
 import dev.attnir.indexer.PassageIndexWriter;
 import dev.attnir.indexer.PassageSettings;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -187,42 +184,11 @@ public final class ElasticsearchIndexWriter implements AutoCloseable {
       throw new IllegalArgumentException(where + (manifest.hasVectors() ? " needs a vector per passage"
           : " has no vectors (BM25 only) but vectors were given"));
     }
-    if (vectors != null && vectors.length != passages.size()) {
-      throw new IllegalArgumentException(passages.size() + " passages but " + vectors.length + " vectors");
-    }
-    Set<String> written = new HashSet<>();
-    int from = 0;
-    while (from < passages.size()) {
-      String docId = passages.get(from).docId();
-      if (!written.add(docId)) {
-        throw new IllegalArgumentException("the passages of document " + docId + " are not consecutive");
-      }
-      List<Map<String, Object>> nested = new ArrayList<>();
-      int to = from;
-      while (to < passages.size() && passages.get(to).docId().equals(docId)) {
-        Passage p = passages.get(to);
-        Map<String, Object> passage = new LinkedHashMap<>();
-        passage.put(PassageIndexLayout.ORDINAL, p.ordinal());
-        passage.put(PassageIndexLayout.START, p.start());
-        passage.put(PassageIndexLayout.END, p.end());
-        passage.put(PassageIndexLayout.CONTENTS, p.contents());
-        if (vectors != null) {
-          passage.put(PassageIndexLayout.VECTOR, vectors[to]);
-        }
-        nested.add(passage);
-        to++;
-      }
-      Map<String, Object> source = new LinkedHashMap<>();
-      source.put(PassageIndexLayout.DOC_ID, docId);
-      source.put(PassageIndexLayout.PASSAGE_COUNT, nested.size());
-      byte[] digest = digests == null ? null : digests.get(docId);
-      if (digest != null) {
-        source.put(PassageIndexLayout.DOC_DIGEST, HexFormat.of().formatHex(digest));
-      }
-      source.put(PassageIndexLayout.PASSAGES, nested);
+    for (Map.Entry<String, Map<String, Object>> e : PassageDocuments.sources(passages, vectors, digests).entrySet()) {
+      String docId = e.getKey();
+      Map<String, Object> source = e.getValue();
       failures.remove(docId);
       ingester().add(op -> op.index(i -> i.index(index).id(docId).document(source)), docId);
-      from = to;
     }
   }
 
