@@ -21,6 +21,11 @@ final class BackendOptions implements OptionChecks.Checked {
           + "that cluster. Default: a local Lucene index directory.")
   String url;
 
+  @Option(names = "--server-side-embedding",
+      description = "With --backend: queries are embedded by the cluster (the attnir plugin's _attnir/embed, which "
+          + "asks its model server to embed as the index does), so no model is loaded here.")
+  boolean serverSideEmbedding;
+
   @Option(names = "--es-api-key", paramLabel = "KEY",
       description = "Elasticsearch API key (the base64 'encoded' form), for a cluster with security on.")
   String apiKey;
@@ -35,6 +40,10 @@ final class BackendOptions implements OptionChecks.Checked {
 
   @Override
   public void checkOptions() {
+    if (url == null && serverSideEmbedding) {
+      throw new IllegalArgumentException("--server-side-embedding needs --backend URL (a cluster with the attnir "
+          + "plugin)");
+    }
     if (url == null && (apiKey != null || user != null || password != null)) {
       throw new IllegalArgumentException("--es-api-key, --es-user and --es-password need --backend URL");
     }
@@ -86,6 +95,14 @@ final class BackendOptions implements OptionChecks.Checked {
       return Searcher.open(index, modelOverride, options, verifyChecksums);
     }
     ElasticsearchSearchBackend backend = ElasticsearchSearchBackend.connect(url, credentials(), indexName(index));
+    if (serverSideEmbedding && backend.manifest().hasVectors()) {
+      try {
+        return Searcher.over(backend, backend.where(), backend.serverSideQueryEmbedder());
+      } catch (RuntimeException e) {
+        backend.close();
+        throw e;
+      }
+    }
     return Searcher.over(backend, backend.where(), modelOverride, options);
   }
 }

@@ -232,6 +232,19 @@ class PluginInferenceNodeTest {
     assertEquals(hits(byVector), hits(byText));
     assertEquals(10, hits(byText).size());
 
+    // the CLI without a local model: the cluster embeds the query (_attnir/embed), with the same results
+    Cli local = Cli.run("search", "--index", ingest, "--backend", node, "--query", QUERY, "-k", "10", "--retriever",
+        "dense");
+    Cli remote = Cli.run("search", "--index", ingest, "--backend", node, "--query", QUERY, "-k", "10", "--retriever",
+        "dense", "--server-side-embedding");
+    assertEquals(0, remote.code(), remote.out() + remote.err());
+    assertEquals(local.out().lines().filter(l -> l.matches("\\s*\\d+\\s.*")).toList(),
+        remote.out().lines().filter(l -> l.matches("\\s*\\d+\\s.*")).toList());
+    Response embedBoth = es("POST", "/" + ingest + "/_attnir/embed", JSON.readTree("{\"model\": \"x\", "
+        + "\"input\": \"query\", \"texts\": [\"q\"]}"));
+    assertEquals(400, embedBoth.status());
+    assertTrue(embedBoth.body().toString().contains("not both"), embedBoth.body().toString());
+
     // attnir_hybrid fuses as the Java hybrid retriever over the same index does
     Response hybrid = es("POST", "/" + ingest + "/_search", JSON.readTree("{\"size\": 10, \"_source\": false, "
         + "\"retriever\": {\"attnir_hybrid\": {\"query\": \"" + QUERY + "\", \"rank_window_size\": 100, "

@@ -6,6 +6,7 @@ import dev.attnir.core.Retriever;
 import dev.attnir.core.ScoredDoc;
 import dev.attnir.encoders.Embedder;
 import dev.attnir.encoders.EncoderOptions;
+import dev.attnir.encoders.QueryEmbedder;
 import dev.attnir.indexer.embedding.EmbedderFactory;
 import dev.attnir.indexer.retrieve.RerankingRetriever;
 import dev.attnir.indexer.retrieve.RetrievalConfig;
@@ -44,12 +45,16 @@ public final class Searcher implements AutoCloseable {
   private final String modelOverride;
   private final EncoderOptions encoderOptions;
   private Embedder embedder;
+  /** Query vectors from elsewhere (the cluster), or null to load the index's embedder here. */
+  private final QueryEmbedder supplied;
 
-  private Searcher(SearchBackend backend, String where, String modelOverride, EncoderOptions encoderOptions) {
+  private Searcher(SearchBackend backend, String where, String modelOverride, EncoderOptions encoderOptions,
+      QueryEmbedder supplied) {
     this.backend = backend;
     this.where = where;
     this.modelOverride = modelOverride;
     this.encoderOptions = encoderOptions;
+    this.supplied = supplied;
   }
 
   /**
@@ -86,7 +91,7 @@ public final class Searcher implements AutoCloseable {
   public static Searcher open(Path path, String modelOverride, EncoderOptions encoderOptions,
       boolean verifyChecksums) {
     LuceneSearchBackend lucene = LuceneSearchBackend.open(path, verifyChecksums);
-    return new Searcher(lucene, lucene.where(), modelOverride, encoderOptions);
+    return new Searcher(lucene, lucene.where(), modelOverride, encoderOptions, null);
   }
 
   /**
@@ -98,7 +103,16 @@ public final class Searcher implements AutoCloseable {
    */
   public static Searcher over(SearchBackend backend, String where, String modelOverride,
       EncoderOptions encoderOptions) {
-    return new Searcher(backend, where, modelOverride, encoderOptions);
+    return new Searcher(backend, where, modelOverride, encoderOptions, null);
+  }
+
+  /**
+   * Searches any backend with query vectors computed elsewhere (by the cluster: the Elasticsearch plugin's
+   * {@code _attnir/embed}), so no model is loaded here; dense retrieval still checks {@code queryEmbedder}'s identity
+   * against the index's. The searcher closes the backend.
+   */
+  public static Searcher over(SearchBackend backend, String where, QueryEmbedder queryEmbedder) {
+    return new Searcher(backend, where, null, EncoderOptions.forQueries(), queryEmbedder);
   }
 
   public IndexManifest manifest() {
@@ -147,8 +161,8 @@ public final class Searcher implements AutoCloseable {
     return config.create(backend, config.kind() == RetrievalConfig.Kind.BM25 ? null : requireEmbedder());
   }
 
-  private Embedder requireEmbedder() {
-    Embedder e = embedder();
+  private QueryEmbedder requireEmbedder() {
+    QueryEmbedder e = supplied != null && backend.manifest().hasVectors() ? supplied : embedder();
     if (e == null) {
       throw new IndexException(IndexException.Reason.INCOMPATIBLE, where
           + " has no vectors (built BM25-only); dense and hybrid retrieval need an index built with a model");

@@ -4,20 +4,26 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.util.SetOnce;
+import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.common.settings.ClusterSettings;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
 import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.features.NodeFeature;
 import org.elasticsearch.index.analysis.AnalyzerProvider;
 import org.elasticsearch.indices.analysis.AnalysisModule.AnalysisProvider;
 import org.elasticsearch.ingest.Processor;
+import org.elasticsearch.plugins.ActionPlugin;
 import org.elasticsearch.plugins.AnalysisPlugin;
 import org.elasticsearch.plugins.IngestPlugin;
 import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.plugins.SearchPlugin;
+import org.elasticsearch.rest.RestHandler;
 import org.elasticsearch.threadpool.ExecutorBuilder;
 import org.elasticsearch.threadpool.FixedExecutorBuilder;
 import org.elasticsearch.threadpool.ThreadPool;
@@ -29,7 +35,9 @@ import org.elasticsearch.threadpool.ThreadPool;
  *       index and a Lucene index of the same corpus hold the same terms;
  *   <li>the {@code attnir_embed} ingest processor ({@link EmbedProcessor}), the {@code attnir_text} kNN query vector
  *       builder ({@link TextQueryVectorBuilder}), the {@code attnir_hybrid} retriever ({@link HybridRetrieverBuilder})
- *       and the {@code attnir_rerank} rescorer ({@link RerankRescorerBuilder}).
+ *       and the {@code attnir_rerank} rescorer ({@link RerankRescorerBuilder});
+ *   <li>{@code POST /{index}/_attnir/embed} ({@link EmbedRestHandler}): texts embedded as an index embeds them, for
+ *       clients that embed nothing themselves.
  * </ul>
  *
  * <p>Models run out of the node's process, in the loopback model server {@code attnir serve}
@@ -39,7 +47,7 @@ import org.elasticsearch.threadpool.ThreadPool;
  * <p>A classic plugin rather than a stable-API one: processors, retrievers and rescorers can only be registered by
  * classic plugins.
  */
-public class AttnirPlugin extends Plugin implements AnalysisPlugin, IngestPlugin, SearchPlugin {
+public class AttnirPlugin extends Plugin implements AnalysisPlugin, IngestPlugin, SearchPlugin, ActionPlugin {
 
   /** The analyzer's name in mappings and {@code _analyze} requests. */
   public static final String ENGLISH = "attnir_english";
@@ -114,6 +122,12 @@ public class AttnirPlugin extends Plugin implements AnalysisPlugin, IngestPlugin
   public List<RescorerSpec<?>> getRescorers() {
     return List.of(new RescorerSpec<>(RerankRescorerBuilder.NAME, RerankRescorerBuilder::new,
         RerankRescorerBuilder::fromXContent));
+  }
+
+  @Override
+  public Collection<RestHandler> getRestHandlers(RestHandlersServices services,
+      Supplier<DiscoveryNodes> nodesInCluster, Predicate<NodeFeature> clusterSupportsFeature) {
+    return List.of(new EmbedRestHandler());
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.attnir.elasticsearch;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -244,13 +245,30 @@ final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<HybridRetrie
 
   @Override
   protected RankDoc[] combineInnerRetrieverResults(List<ScoreDoc[]> legs, boolean explain) {
-    Map<RankDoc.RankKey, double[]> fused = new HashMap<>();
+    List<Map.Entry<RankDoc.RankKey, Double>> order = fuse(legs, this::compareIds, fusion.equals("rrf"), rankConstant,
+        denseWeight, rankWindowSize);
+    RankDoc[] out = new RankDoc[order.size()];
+    for (int r = 0; r < out.length; r++) {
+      RankDoc.RankKey key = order.get(r).getKey();
+      out[r] = new RankDoc(key.doc(), order.get(r).getValue().floatValue(), key.shardIndex());
+      out[r].rank = r + 1;
+    }
+    return out;
+  }
+
+  /**
+   * The fusion, as attnir's {@code ReciprocalRankFusion} and {@code LinearFusion} over rankings ordered as its
+   * {@code Ranking} orders them: each leg by score, ties by id descending ({@code idOrder} ascending, reversed), the
+   * fused list the same way, cut at {@code window}.
+   */
+  static List<Map.Entry<RankDoc.RankKey, Double>> fuse(List<ScoreDoc[]> legs, Comparator<RankDoc.RankKey> idOrder,
+      boolean rrf, int rankConstant, double denseWeight, int window) {
+    Map<RankDoc.RankKey, Double> fused = new HashMap<>();
     for (int leg = 0; leg < legs.size(); leg++) {
       ScoreDoc[] hits = legs.get(leg).clone();
-      // each leg ranked as the Java retriever ranks it: score, then document id (code points, descending)
       Arrays.sort(hits, (a, b) -> {
         int c = Float.compare(b.score, a.score);
-        return c != 0 ? c : compareIds(b, a);
+        return c != 0 ? c : idOrder.compare(key(b), key(a));
       });
       double min = Double.POSITIVE_INFINITY;
       double max = Double.NEGATIVE_INFINITY;
@@ -258,35 +276,23 @@ final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<HybridRetrie
         min = Math.min(min, h.score);
         max = Math.max(max, h.score);
       }
-      double weight = fusion.equals("rrf") ? 1 : leg == 0 ? 1 - denseWeight : denseWeight;
+      double weight = rrf ? 1 : leg == 0 ? 1 - denseWeight : denseWeight;
       for (int r = 0; r < hits.length; r++) {
-        ScoreDoc h = hits[r];
-        double add;
-        if (fusion.equals("rrf")) {
-          add = 1.0 / (rankConstant + r + 1);
-        } else {
-          double range = max - min;
-          add = weight * (range > 0 ? (h.score - min) / range : 1.0);
-        }
-        fused.computeIfAbsent(new RankDoc.RankKey(h.doc, h.shardIndex), k -> new double[1])[0] += add;
+        double range = max - min;
+        double add = rrf ? 1.0 / (rankConstant + r + 1) : weight * (range > 0 ? (hits[r].score - min) / range : 1.0);
+        fused.merge(key(hits[r]), add, Double::sum);
       }
     }
-    List<Map.Entry<RankDoc.RankKey, double[]>> order = new ArrayList<>(fused.entrySet());
+    List<Map.Entry<RankDoc.RankKey, Double>> order = new ArrayList<>(fused.entrySet());
     order.sort((a, b) -> {
-      int c = Double.compare(b.getValue()[0], a.getValue()[0]);
-      return c != 0 ? c : compareIds(b.getKey(), a.getKey());
+      int c = Double.compare(b.getValue(), a.getValue());
+      return c != 0 ? c : idOrder.compare(b.getKey(), a.getKey());
     });
-    RankDoc[] out = new RankDoc[Math.min(rankWindowSize, order.size())];
-    for (int r = 0; r < out.length; r++) {
-      RankDoc.RankKey key = order.get(r).getKey();
-      out[r] = new RankDoc(key.doc(), (float) order.get(r).getValue()[0], key.shardIndex());
-      out[r].rank = r + 1;
-    }
-    return out;
+    return order.subList(0, Math.min(window, order.size()));
   }
 
-  private int compareIds(ScoreDoc a, ScoreDoc b) {
-    return compareIds(new RankDoc.RankKey(a.doc, a.shardIndex), new RankDoc.RankKey(b.doc, b.shardIndex));
+  private static RankDoc.RankKey key(ScoreDoc d) {
+    return new RankDoc.RankKey(d.doc, d.shardIndex);
   }
 
   /** By document id in code points (as attnir's {@code Ranking} orders ties); shard and doc when an id is missing. */
