@@ -45,6 +45,9 @@ import java.util.Objects;
  *     two threads ingest SciFact documents through the pipeline into SCRATCH_INDEX (a copy of INDEX's mapping) while
  *     two threads search INDEX with text kNN, attnir_hybrid and attnir_rerank; every error counted, every answer
  *     compared with the one given before the load
+ * PluginInference fault   ES INDEX SCRATCH_INDEX --server-cmd "attnir serve --port 8765" [--server-port 8765]
+ *     [--seconds 90]: the same load with the model server started by the harness, killed (SIGKILL) after a third of
+ *     the time and started again after two thirds; outcomes counted per phase
  * </pre>
  */
 public final class PluginInference {
@@ -62,6 +65,8 @@ public final class PluginInference {
     o.put("window", "100");
     o.put("run", "");
     o.put("seconds", "60");
+    o.put("server-cmd", "");
+    o.put("server-port", "8765");
     List<String> p = BenchSupport.options(args, o);
     if (p.size() < 2) {
       throw new IllegalArgumentException("usage: PluginInference ingest|latency|rerank ES ...");
@@ -71,7 +76,9 @@ public final class PluginInference {
       case "latency" -> latency(p.get(1), p.get(2), Integer.parseInt(o.get("queries")),
           Integer.parseInt(o.get("warmup")));
       case "rerank" -> rerank(p.get(1), p.get(2), p.get(3), Integer.parseInt(o.get("window")), o.get("run"));
-      case "load" -> load(p.get(1), p.get(2), p.get(3), Integer.parseInt(o.get("seconds")));
+      case "load" -> load(p.get(1), p.get(2), p.get(3), Integer.parseInt(o.get("seconds")), null, 0);
+      case "fault" -> load(p.get(1), p.get(2), p.get(3), Integer.parseInt(o.get("seconds")), o.get("server-cmd"),
+          Integer.parseInt(o.get("server-port")));
       default -> throw new IllegalArgumentException("unknown step " + p.get(0));
     };
     result.put("machine", BenchSupport.machine());
@@ -296,7 +303,12 @@ public final class PluginInference {
     return out;
   }
 
-  private static Map<String, Object> load(String es, String index, String scratch, int seconds) throws Exception {
+  private static Map<String, Object> load(String es, String index, String scratch, int seconds, String serverCmd,
+      int serverPort) throws Exception {
+    Process[] server = new Process[1];
+    if (serverCmd != null) {
+      server[0] = startServer(serverCmd, serverPort);
+    }
     BeirDataset data = BeirDataset.open(BenchSupport.shared().resolve("data/scifact"), "test");
     List<String> queries = new ArrayList<>(data.queries().values()).subList(0, 20);
     List<Document> docs = CorpusReader.readAll(BenchSupport.shared().resolve("data/scifact/corpus.jsonl"),
@@ -342,7 +354,17 @@ public final class PluginInference {
     java.util.concurrent.atomic.AtomicLong docErrors = new java.util.concurrent.atomic.AtomicLong();
     java.util.concurrent.atomic.AtomicLong bulkErrors = new java.util.concurrent.atomic.AtomicLong();
     List<String> samples = java.util.Collections.synchronizedList(new ArrayList<>());
-    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    long begin = System.nanoTime();
+    long end = begin + seconds * 1_000_000_000L;
+    // per phase (server up / killed / restarted): outcome -> count
+    Map<String, Map<String, Long>> phases = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.function.Consumer<String> count = outcome -> {
+      long t = System.nanoTime() - begin;
+      String phase = serverCmd == null ? "all" : t < end - begin - 2 * (end - begin) / 3 ? "1 server up"
+          : t < end - begin - (end - begin) / 3 ? "2 server killed" : "3 server restarted";
+      phases.computeIfAbsent(phase, k -> new java.util.concurrent.ConcurrentSkipListMap<>()).merge(outcome, 1L,
+          Long::sum);
+    };
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 2; t++) {
       int offset = t;
@@ -364,11 +386,14 @@ public final class PluginInference {
                 "application/x-ndjson");
             if (r.statusCode() != 200) {
               bulkErrors.incrementAndGet();
+              count.accept("bulk HTTP " + r.statusCode());
               samples.add("bulk HTTP " + r.statusCode());
               continue;
             }
             for (JsonNode item : BenchSupport.JSON.readTree(r.body()).path("items")) {
-              if (item.path("index").path("status").asInt() >= 300) {
+              int status = item.path("index").path("status").asInt();
+              count.accept("document HTTP " + status);
+              if (status >= 300) {
                 docErrors.incrementAndGet();
                 samples.add(item.path("index").path("error").path("reason").asText());
               } else {
@@ -377,6 +402,7 @@ public final class PluginInference {
             }
           } catch (Exception e) {
             bulkErrors.incrementAndGet();
+            count.accept("bulk exception");
             samples.add(e.toString());
           }
         }
@@ -387,22 +413,42 @@ public final class PluginInference {
             HttpResponse<String> r = raw(es, "POST", "/" + index + "/_search", compact(searches.get(i)),
                 "application/json");
             searchesDone.incrementAndGet();
+            String kind = kind(i);
             if (r.statusCode() != 200 || r.headers().firstValue("Warning").isPresent()) {
               searchErrors.incrementAndGet();
-              samples.add("search HTTP " + r.statusCode() + " " + r.headers().firstValue("Warning").orElse(""));
+              count.accept(kind + " HTTP " + r.statusCode()
+                  + (r.headers().firstValue("Warning").isPresent() ? " with warning (first-stage order)" : ""));
+              samples.add("search HTTP " + r.statusCode() + " " + r.headers().firstValue("Warning").orElse("")
+                  + " " + r.body().substring(0, Math.min(200, r.body().length())));
             } else if (!compact(BenchSupport.JSON.readTree(r.body()).path("hits").path("hits"))
                 .equals(expected.get(i))) {
               changedAnswers.incrementAndGet();
+              count.accept(kind + " HTTP 200, answer changed");
+            } else {
+              count.accept(kind + " HTTP 200, same answer");
             }
           } catch (Exception e) {
             searchErrors.incrementAndGet();
+            count.accept(kind(i) + " exception");
             samples.add(e.toString());
           }
         }
       }));
     }
+    if (serverCmd != null) {
+      Thread.sleep(Math.max(0, (begin + (end - begin) / 3 - System.nanoTime()) / 1_000_000));
+      server[0].destroyForcibly().waitFor();
+      samples.add("model server killed at " + (System.nanoTime() - begin) / 1_000_000_000 + " s");
+      Thread.sleep(Math.max(0, (begin + 2 * (end - begin) / 3 - System.nanoTime()) / 1_000_000));
+      server[0] = startServer(serverCmd, serverPort);
+      samples.add("model server answering again at " + (System.nanoTime() - begin) / 1_000_000_000 + " s");
+    }
     for (Thread t : threads) {
       t.join();
+    }
+    if (server[0] != null) {
+      server[0].destroy();
+      server[0].waitFor();
     }
     double rssAfter = nodeRssMiB(es);
     String health = call(es, "GET", "/_cluster/health", null).path("status").asText();
@@ -419,11 +465,34 @@ public final class PluginInference {
     out.put("documentsIndexed", docsIndexed.get());
     out.put("documentErrors", docErrors.get());
     out.put("bulkErrors", bulkErrors.get());
-    out.put("errorSamples", samples.subList(0, Math.min(5, samples.size())));
+    out.put("errorSamples", samples.subList(0, Math.min(8, samples.size())));
+    out.put("outcomesByPhase", new java.util.TreeMap<>(phases));
     out.put("nodeRssMiBBefore", rssBefore);
     out.put("nodeRssMiBAfter", rssAfter);
     out.put("clusterHealthAfter", health);
     return out;
+  }
+
+  private static String kind(int i) {
+    return i % 3 == 0 ? "text kNN" : i % 3 == 1 ? "hybrid" : "rerank";
+  }
+
+  /** Starts the model server and waits (up to 60 s) until it answers {@code /health}. */
+  private static Process startServer(String cmd, int port) throws Exception {
+    Process p = new ProcessBuilder(cmd.split(" ")).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(new java.io.File("/tmp/attnir-fault-serve.log"))).start();
+    for (int i = 0; i < 600; i++) {
+      try {
+        if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+          return p;
+        }
+      } catch (java.io.IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("the model server did not answer within 60 s: " + cmd);
   }
 
   private static List<String> ids(JsonNode hits) {

@@ -1,6 +1,7 @@
 package dev.attnir.cli;
 
 import dev.attnir.elasticsearch.backend.ElasticsearchConnection;
+import dev.attnir.elasticsearch.backend.ElasticsearchIndexWriter;
 import dev.attnir.elasticsearch.backend.ElasticsearchIndexer;
 import dev.attnir.eval.data.CorpusReader;
 import dev.attnir.indexer.IndexConfig;
@@ -112,6 +113,9 @@ final class IndexCommand implements Callable<Integer>, OptionChecks.Checked {
     Path file = corpusFile(corpus);
     CorpusReader.InvalidPolicy policy = invalid.policy();
     long lines = countLines(file);
+    if (backend.serverSideEmbedding) {
+      return indexThroughPipeline(out, name, file, policy, lines);
+    }
     IndexConfig config = model.indexConfig(passages, overwrite, chunk, commitEvery);
     try (ElasticsearchConnection connection = backend.connect();
         ElasticsearchIndexer indexer = ElasticsearchIndexer.create(connection, name, config, esIndex.options(),
@@ -123,6 +127,56 @@ final class IndexCommand implements Callable<Integer>, OptionChecks.Checked {
       }
       out.printf(Locale.ROOT, "Indexed %,d documents read (%,d in index, %,d passages) into %s in %.1f s%n",
           indexer.documents(), m.documents(), m.passageCount(), indexer.where(), indexer.seconds());
+      if (reader.skipped() > 0) {
+        out.printf(Locale.ROOT, "Skipped %,d invalid documents; first reasons:%n", reader.skipped());
+        reader.skippedReasons().forEach(r -> out.println("  " + r));
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  /**
+   * {@code --server-side-embedding}: documents sent as text to an existing attnir index and embedded by the cluster
+   * (the plugin's ingest pipeline), as the index's manifest says; nothing is encoded here. Committed every
+   * {@code --commit-every} documents and at the end (the manifest's counts and fingerprint recomputed).
+   */
+  private int indexThroughPipeline(PrintWriter out, String name, Path file, CorpusReader.InvalidPolicy policy,
+      long lines) {
+    if (overwrite) {
+      throw new IllegalArgumentException("--overwrite cannot go with --server-side-embedding: the cluster embeds "
+          + "into an existing index as its manifest says; create a new one without --server-side-embedding");
+    }
+    long started = System.nanoTime();
+    long documents = 0;
+    long sinceCommit = 0;
+    try (ElasticsearchConnection connection = backend.connect();
+        ElasticsearchIndexWriter writer = ElasticsearchIndexWriter.openForPipeline(connection, name,
+            esIndex.options());
+        CorpusReader reader = new CorpusReader(file, policy);
+        Progress progress = new Progress("Sending", lines, "documents")) {
+      progress.expect(lines);
+      java.util.Iterator<dev.attnir.core.Document> it = reader.stream().iterator();
+      java.util.List<dev.attnir.core.Document> batch = new java.util.ArrayList<>();
+      IndexManifest m = writer.manifest();
+      while (it.hasNext()) {
+        batch.add(it.next());
+        if (batch.size() >= chunk || !it.hasNext()) {
+          writer.addAsText(batch);
+          progress.advance(batch.size());
+          documents += batch.size();
+          sinceCommit += batch.size();
+          batch.clear();
+          if (commitEvery > 0 && sinceCommit >= commitEvery) {
+            writer.commit();
+            sinceCommit = 0;
+          }
+        }
+      }
+      m = writer.commit();
+      out.printf(Locale.ROOT, "Sent %,d documents read (%,d in index, %,d passages) to %s, embedded by the "
+          + "cluster, in %.1f s%n", documents, m.documents(), m.passageCount(), writer.where(),
+          (System.nanoTime() - started) / 1e9);
       if (reader.skipped() > 0) {
         out.printf(Locale.ROOT, "Skipped %,d invalid documents; first reasons:%n", reader.skipped());
         reader.skippedReasons().forEach(r -> out.println("  " + r));

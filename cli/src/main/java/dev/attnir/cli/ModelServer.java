@@ -55,7 +55,8 @@ import java.util.concurrent.TimeUnit;
  * unknown routes and methods, 413 for oversized bodies, 503 when the model limit is reached, 500 otherwise):
  * <ul>
  *   <li>{@code GET /health}: {@code {"status": "ok", "embedders": [...], "rerankers": [...]}}.
- *   <li>{@code POST /embed}: {@code {"index": DIR|NAME, "backend": URL?} | {"model": NAME|DIR, "pooling": NAME?},
+ *   <li>{@code POST /embed}: {@code {"index": DIR|NAME, "backend": URL?, "index_version": V?} | {"model": NAME|DIR,
+ *       "pooling": NAME?},
  *       "input": "query"|"passage", "texts": [...]} → {@code {"identity": {...}, "dimension": N, "truncated": N,
  *       "vectors": [[...], ...]}}.
  *   <li>{@code POST /documents}: {@code {"index": NAME, "backend": URL, "documents": [{"id", "title"?, "text"}, ...]}}
@@ -66,7 +67,11 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Each loaded model serves one request at a time (requests for different models run in parallel on the server's
- * threads); models stay loaded until the server stops.
+ * threads); models stay loaded until the server stops. An index's embedder is never served stale: a Lucene index is
+ * checked against its latest commit point, an Elasticsearch index's manifest is read again whenever the request's
+ * {@code index_version} (the plugin sends the index's UUID and mapping digest) differs from the cached one or is
+ * absent, and the model is reloaded when the embedding or passage settings changed (an index deleted and created
+ * again under the same name, say).
  */
 public final class ModelServer implements AutoCloseable {
 
@@ -222,7 +227,7 @@ public final class ModelServer implements AutoCloseable {
   }
 
   private JsonNode embed(JsonNode request) {
-    allowOnly(request, List.of("index", "backend", "model", "pooling", "input", "texts"));
+    allowOnly(request, List.of("index", "backend", "index_version", "model", "pooling", "input", "texts"));
     List<String> texts = strings(request, "texts");
     String input = text(request, "input", true);
     if (!input.equals("query") && !input.equals("passage")) {
@@ -255,7 +260,7 @@ public final class ModelServer implements AutoCloseable {
    * embedding and pooling state read from the index): the {@code _source} the client-side writer would send.
    */
   private JsonNode documents(JsonNode request) {
-    allowOnly(request, List.of("index", "backend", "documents"));
+    allowOnly(request, List.of("index", "backend", "index_version", "documents"));
     // the sources are of the Elasticsearch layout: the index must be one there
     text(request, "index", true);
     text(request, "backend", true);
@@ -311,7 +316,12 @@ public final class ModelServer implements AutoCloseable {
     String key = index != null ? "index:" + (backend == null ? Path.of(index).toAbsolutePath().normalize() : backend
         + "/" + index) : "model:" + model + (pooling == null ? "" : ",pooling=" + pooling);
     // a Lucene index rebuilt at the same path (another model, say) is read again, never served from the old one
-    String commit = index != null && backend == null ? latestCommit(Path.of(index)) : "";
+    String version = text(request, "index_version", false);
+    if (version != null && backend == null) {
+      throw new BadRequest(400, "'index_version' goes with 'backend' (an Elasticsearch index's mapping version)");
+    }
+    String commit = index != null && backend == null ? latestCommit(Path.of(index))
+        : version != null ? version : "";
     synchronized (loading.computeIfAbsent(key, k -> new Object())) {
       CachedEmbedder cached;
       synchronized (this) {
@@ -321,8 +331,24 @@ public final class ModelServer implements AutoCloseable {
           checkRoom();
         }
       }
-      if (cached != null && cached.commit().equals(commit)) {
+      if (cached != null && cached.commit().equals(commit) && (backend == null || !commit.isEmpty())) {
         return cached;
+      }
+      if (cached != null && backend != null) {
+        // an Elasticsearch index deleted and created again under the same name may embed differently: the manifest
+        // is read again whenever the caller's mapping version differs from the cached one (or is not given)
+        IndexManifest now;
+        try (SearchBackend opened = ElasticsearchSearchBackend.connect(backend, credentials, index)) {
+          now = opened.manifest();
+        }
+        if (java.util.Objects.equals(now.embedding(), cached.manifest().embedding())
+            && now.passages().equals(cached.manifest().passages())) {
+          CachedEmbedder same = new CachedEmbedder(cached.embedder(), commit, now);
+          synchronized (this) {
+            embedders.put(key, same);
+          }
+          return same;
+        }
       }
       CachedEmbedder created = index != null ? forIndex(index, backend, commit)
           : new CachedEmbedder(forModel(model, pooling), commit, null);

@@ -209,6 +209,16 @@ class PluginInferenceNodeTest {
     assertEquals(200, simulated.status(), simulated.body().toString());
     String reason = simulated.body().path("docs").get(0).path("error").path("reason").asText();
     assertTrue(reason.contains("no-such-model"), simulated.body().toString());
+    // one vector for any mapping; a text longer than the model reads is embedded truncated, and the response says so
+    Response truncated = es("POST", "/_ingest/pipeline/_simulate", JSON.readTree("{\"pipeline\": {\"processors\": "
+        + "[{\"attnir_embed\": {\"field\": \"text\", \"model\": \"all-MiniLM-L6-v2\", \"target_field\": \"v\"}}]},"
+        + " \"docs\": [{\"_source\": {\"text\": \"" + "lung cancer ".repeat(600) + "\"}}]}"));
+    assertEquals(200, truncated.status(), truncated.body().toString());
+    assertEquals(384, truncated.body().path("docs").get(0).path("doc").path("_source").path("v").size(),
+        truncated.body().toString());
+    assertNotNull(truncated.warning(), "a Warning header counts the truncated text");
+    assertTrue(truncated.warning().contains("1 of 1 texts") && truncated.warning().contains("truncated"),
+        truncated.warning());
   }
 
   @Test
@@ -367,6 +377,63 @@ class PluginInferenceNodeTest {
     Response bulk = esNdjson("/_bulk?refresh=true&pipeline=" + pipeline, "{\"index\": {\"_index\": \"" + ingest
         + "\", \"_id\": \"back\"}}\n{\"text\": \"after the server came back\"}\n");
     assertEquals(201, bulk.body().path("items").get(0).path("index").path("status").asInt(), bulk.body().toString());
+  }
+
+  @Test
+  @Order(4)
+  void theCliSendsTextForTheClusterToEmbed() throws Exception {
+    Path small = dir.resolve("small.jsonl");
+    Files.write(small, Files.readAllLines(Path.of("..", "samples", "nq-sample", "corpus.jsonl")).subList(0, 30));
+    Path empty = dir.resolve("empty.jsonl");
+    Files.writeString(empty, "");
+    String pipe = "attnir-plugin-pipe-" + suffix;
+    String local = "attnir-plugin-local-" + suffix;
+    Cli missing = Cli.run("index", "--corpus", small.toString(), "--index", pipe, "--backend", node,
+        "--server-side-embedding");
+    assertTrue(missing.code() != 0 && missing.err().contains("does not exist"), missing.err());
+    // twice under the same name with different poolings: the server must not embed with the deleted index's model
+    for (String pooling : List.of("cls", "mean")) {
+      try {
+        for (String[] args : List.of(
+            new String[] {"index", "--corpus", empty.toString(), "--index", pipe},
+            new String[] {"index", "--corpus", small.toString(), "--index", pipe, "--server-side-embedding"},
+            new String[] {"index", "--corpus", small.toString(), "--index", local})) {
+          List<String> all = new ArrayList<>(List.of(args));
+          all.addAll(List.of("--backend", node, "--passages", "window", "--passage-length", "64"));
+          if (!all.contains("--server-side-embedding")) {
+            all.addAll(List.of("--pooling", pooling));
+          }
+          Cli r = Cli.run(all.toArray(String[]::new));
+          assertEquals(0, r.code(), r.out() + r.err());
+        }
+        // the manifests agree: the commit recomputed counts and fingerprint from what the processor wrote
+        String a = es("GET", "/" + pipe + "/_mapping", null).body().path(pipe).path("mappings").path("_meta")
+            .path("attnir_manifest").asText();
+        String b = es("GET", "/" + local + "/_mapping", null).body().path(local).path("mappings").path("_meta")
+            .path("attnir_manifest").asText();
+        assertEquals(JSON.readTree(b), JSON.readTree(a), pooling);
+        assertEquals(30, JSON.readTree(a).path("documents").asInt());
+        double worst = 0;
+        for (String line : Files.readAllLines(small)) {
+          String id = JSON.readTree(line).path("_id").asText();
+          JsonNode x = es("GET", "/" + pipe + "/_doc/" + id + "?_source_exclude_vectors=false", null).body()
+              .path("_source").path("passages");
+          JsonNode y = es("GET", "/" + local + "/_doc/" + id + "?_source_exclude_vectors=false", null).body()
+              .path("_source").path("passages");
+          assertEquals(y.size(), x.size(), id);
+          for (int p = 0; p < x.size(); p++) {
+            for (int k = 0; k < 384; k++) {
+              worst = Math.max(worst, Math.abs(x.get(p).path("vector").get(k).asDouble()
+                  - y.get(p).path("vector").get(k).asDouble()));
+            }
+          }
+        }
+        assertTrue(worst <= 1e-5, pooling + ": largest vector difference " + worst);
+      } finally {
+        es("DELETE", "/" + pipe, null);
+        es("DELETE", "/" + local, null);
+      }
+    }
   }
 
   private static JsonNode bm25(int window, String reranker) throws Exception {

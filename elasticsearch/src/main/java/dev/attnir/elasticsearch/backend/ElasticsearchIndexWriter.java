@@ -141,6 +141,61 @@ public final class ElasticsearchIndexWriter implements AutoCloseable {
     return new ElasticsearchIndexWriter(connection, index, encoder, options, requested);
   }
 
+  /** The ingest pipeline {@link #openForPipeline} creates: the attnir plugin's processor, fields {@code title, text}. */
+  public static final String PIPELINE = "attnir-embed";
+
+  /**
+   * Opens an existing attnir index to be filled with documents sent as text and embedded by the cluster (the attnir
+   * plugin's {@code attnir_embed} processor, in the pipeline {@value #PIPELINE}, which this creates or replaces):
+   * nothing is encoded here. The index's manifest says how the cluster embeds; {@link #commit} recomputes its
+   * counts and fingerprint from what the processor wrote. Only {@link #addAsText} works.
+   *
+   * @throws IndexException when the index is missing, has no attnir manifest or a mapping attnir cannot write to
+   */
+  public static ElasticsearchIndexWriter openForPipeline(ElasticsearchConnection connection, String index,
+      ElasticsearchIndexOptions options) {
+    String where = connection.where(index);
+    JsonNode existing = connection.json("GET", "/" + index, null, true);
+    if (existing == null) {
+      throw new IndexException(IndexException.Reason.MISSING, where + " does not exist: the cluster embeds as an "
+          + "index's manifest says, so create the index first (attnir index --corpus EMPTY.jsonl --backend URL "
+          + "--index NAME with the model, pooling and passage options), then send documents to it");
+    }
+    IndexManifest built = PassageIndexLayout.manifest(existing.path(index), where);
+    List<String> mapping = PassageIndexLayout.mappingDifferences(existing.path(index), built);
+    if (!mapping.isEmpty()) {
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, where + " has a mapping attnir cannot write "
+          + "to; it was not modified: " + String.join("; ", mapping));
+    }
+    if (!built.hasVectors()) {
+      throw new IndexException(IndexException.Reason.INCOMPATIBLE, where + " has no vectors (BM25 only): there is "
+          + "nothing for the cluster to embed; index it without --server-side-embedding");
+    }
+    try {
+      connection.json("PUT", "/_ingest/pipeline/" + PIPELINE, PassageIndexLayout.toJson(Map.of("description",
+          "attnir: documents as text (title, text) embedded by the model server as their attnir index says",
+          "processors", List.of(Map.of("attnir_embed", Map.of("field", "text", "title_field", "title"))))), false);
+    } catch (java.io.UncheckedIOException e) {
+      throw new IllegalStateException(where + ": cannot create the ingest pipeline " + PIPELINE + " (is the attnir "
+          + "plugin installed on the nodes?): " + e.getCause().getMessage(), e);
+    }
+    return new ElasticsearchIndexWriter(connection, index, null, options, built);
+  }
+
+  /**
+   * Sends documents as text through the {@value #PIPELINE} pipeline (opened with {@link #openForPipeline}); each
+   * replaces any indexed document with the same id. Documents the cluster rejects are reported by {@link #commit()}.
+   */
+  public void addAsText(List<Document> documents) {
+    for (Document d : documents) {
+      Map<String, Object> source = new LinkedHashMap<>();
+      source.put("title", d.title());
+      source.put("text", d.text());
+      failures.remove(d.id());
+      ingester().add(op -> op.index(i -> i.index(index).id(d.id()).pipeline(PIPELINE).document(source)), d.id());
+    }
+  }
+
   /** The manifest as the next commit will record it (counts as of the last commit). */
   public IndexManifest manifest() {
     return manifest;

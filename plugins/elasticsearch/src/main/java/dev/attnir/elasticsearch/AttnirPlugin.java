@@ -8,7 +8,9 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.util.SetOnce;
+import org.elasticsearch.cluster.metadata.IndexMetadata;
 import org.elasticsearch.cluster.node.DiscoveryNodes;
+import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.settings.ClusterSettings;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
@@ -62,7 +64,22 @@ public class AttnirPlugin extends Plugin implements AnalysisPlugin, IngestPlugin
       TimeValue.timeValueMillis(5), TimeValue.ZERO, Setting.Property.NodeScope);
 
   /** What the plugin's parts reach at run time; parsers and factories exist before the node has built it. */
-  record Services(ThreadPool threadPool, ModelServerClient modelServer, EmbedProcessor.Batcher batcher) {}
+  record Services(ThreadPool threadPool, ModelServerClient modelServer, EmbedProcessor.Batcher batcher,
+      ClusterService clusterService) {
+
+    /**
+     * The index's identity and mapping version as this node sees it ({@code uuid/mapping-sha256}), sent with every
+     * request naming the index so the model server re-reads the manifest when the index changed; null for a name
+     * that is not a concrete index (an alias: the server then re-reads the manifest each time).
+     */
+    String indexVersion(String index) {
+      IndexMetadata metadata = clusterService.state().metadata().getProject().index(index);
+      if (metadata == null || metadata.mapping() == null) {
+        return null;
+      }
+      return metadata.getIndexUUID() + "/" + metadata.mapping().getSha256();
+    }
+  }
 
   private static final SetOnce<Services> SERVICES = new SetOnce<>();
 
@@ -103,7 +120,7 @@ public class AttnirPlugin extends Plugin implements AnalysisPlugin, IngestPlugin
     ThreadPool threadPool = services.threadPool();
     EmbedProcessor.Batcher batcher = new EmbedProcessor.Batcher(threadPool, INFERENCE_POOL, server,
         INGEST_BATCH.get(settings), INGEST_LINGER.get(settings));
-    SERVICES.set(new Services(threadPool, server, batcher));
+    SERVICES.set(new Services(threadPool, server, batcher, services.clusterService()));
     return List.of();
   }
 

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.elasticsearch.cluster.metadata.ProjectId;
+import org.elasticsearch.common.logging.HeaderWarning;
 import org.elasticsearch.common.util.concurrent.AbstractRunnable;
 import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.ingest.AbstractProcessor;
@@ -37,7 +38,9 @@ import org.elasticsearch.threadpool.ThreadPool;
  * documents queue here and go to the server together once {@code batch_size} have arrived or {@code linger} has
  * passed. Errors are per document: a document whose field is missing or not a string fails at once; a batch the
  * server refuses (400) is retried one document at a time so only the culprit fails; an unreachable server fails each
- * document of the batch with a 502 naming the server. The other documents of the bulk are indexed.
+ * document of the batch with a 502 naming the server. The other documents of the bulk are indexed. Texts truncated at
+ * the model's length (one-vector mode, or passages of {@code document} mode) are counted in a {@code Warning} header
+ * of the bulk response.
  */
 final class EmbedProcessor extends AbstractProcessor {
 
@@ -122,6 +125,7 @@ final class EmbedProcessor extends AbstractProcessor {
     if (targetField == null) {
       body.put("index", items.get(0).identityIndex());
       body.put("backend", backend);
+      TextQueryVectorBuilder.putVersion(body, AttnirPlugin.services().indexVersion(items.get(0).identityIndex()));
       List<Map<String, Object>> docs = new ArrayList<>(items.size());
       for (Batcher.Item it : items) {
         Map<String, Object> d = new LinkedHashMap<>();
@@ -140,6 +144,7 @@ final class EmbedProcessor extends AbstractProcessor {
       } else {
         body.put("index", items.get(0).identityIndex());
         body.put("backend", backend);
+        TextQueryVectorBuilder.putVersion(body, AttnirPlugin.services().indexVersion(items.get(0).identityIndex()));
       }
       body.put("input", "passage");
       body.put("texts", items.stream().map(Batcher.Item::text).toList());
@@ -322,6 +327,12 @@ final class EmbedProcessor extends AbstractProcessor {
           batch.forEach(it -> it.handler().accept(null, e));
         }
         return;
+      }
+      Object truncated = answer.get("truncated");
+      if (truncated instanceof Number n && n.longValue() > 0) {
+        // the bulk's response carries it (the thread context travels with this task)
+        HeaderWarning.addWarning("[{}] {} of {} texts were longer than the model reads and were truncated", TYPE,
+            n.longValue(), batch.size());
       }
       for (int i = 0; i < batch.size(); i++) {
         Item it = batch.get(i);

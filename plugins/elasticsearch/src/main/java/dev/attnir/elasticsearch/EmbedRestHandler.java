@@ -54,6 +54,7 @@ final class EmbedRestHandler extends BaseRestHandler {
     if (index != null) {
       body.put("index", index);
       body.put("backend", AttnirPlugin.services().modelServer().elasticsearchUrl());
+      TextQueryVectorBuilder.putVersion(body, AttnirPlugin.services().indexVersion(index));
     }
     return channel -> AttnirPlugin.services().threadPool().executor(AttnirPlugin.INFERENCE_POOL).execute(
         new AbstractRunnable() {

@@ -115,6 +115,7 @@ final class TextQueryVectorBuilder implements QueryVectorBuilder {
         if (index != null) {
           body.put("index", index);
           body.put("backend", s.modelServer().elasticsearchUrl());
+          putVersion(body, s.indexVersion(index));
         } else {
           body.put("model", model);
           if (pooling != null) {
@@ -132,6 +133,12 @@ final class TextQueryVectorBuilder implements QueryVectorBuilder {
         listener.onFailure(e);
       }
     });
+  }
+
+  static void putVersion(Map<String, Object> body, String version) {
+    if (version != null) {
+      body.put("index_version", version);
+    }
   }
 
   @Override
