@@ -34,7 +34,7 @@ import java.util.Objects;
  * {@code attnir.model_server.*}).
  *
  * <pre>
- * PluginInference ingest  ES CLIENT_INDEX INGEST_INDEX [--bulk 64] [--out FILE]
+ * PluginInference ingest  ES CLIENT_INDEX INGEST_INDEX [--bulk 64] [--corpus FILE] [--out FILE]
  *     copies CLIENT_INDEX's mapping (attnir manifest), settings and pooling state into INGEST_INDEX, sends the SciFact
  *     corpus as text through an attnir_embed pipeline, and compares every document with CLIENT_INDEX's
  * PluginInference latency ES INDEX [--queries 300] [--warmup 10] [--out FILE]
@@ -59,6 +59,7 @@ public final class PluginInference {
   public static void main(String[] args) throws Exception {
     Map<String, String> o = new LinkedHashMap<>();
     o.put("bulk", "64");
+    o.put("corpus", "");
     o.put("out", "");
     o.put("queries", "300");
     o.put("warmup", "10");
@@ -72,7 +73,8 @@ public final class PluginInference {
       throw new IllegalArgumentException("usage: PluginInference ingest|latency|rerank ES ...");
     }
     Map<String, Object> result = switch (p.get(0)) {
-      case "ingest" -> ingest(p.get(1), p.get(2), p.get(3), Integer.parseInt(o.get("bulk")));
+      case "ingest" -> ingest(p.get(1), p.get(2), p.get(3), Integer.parseInt(o.get("bulk")),
+          o.get("corpus").isEmpty() ? BenchSupport.shared().resolve("data/scifact/corpus.jsonl") : Path.of(o.get("corpus")));
       case "latency" -> latency(p.get(1), p.get(2), Integer.parseInt(o.get("queries")),
           Integer.parseInt(o.get("warmup")));
       case "rerank" -> rerank(p.get(1), p.get(2), p.get(3), Integer.parseInt(o.get("window")), o.get("run"));
@@ -89,7 +91,8 @@ public final class PluginInference {
     }
   }
 
-  private static Map<String, Object> ingest(String es, String client, String ingest, int bulkDocs) throws Exception {
+  private static Map<String, Object> ingest(String es, String client, String ingest, int bulkDocs, Path corpus)
+      throws Exception {
     JsonNode meta = call(es, "GET", "/" + client, null).path(client);
     JsonNode settings = meta.path("settings").path("index");
     ObjectNode create = BenchSupport.JSON.createObjectNode();
@@ -119,8 +122,7 @@ public final class PluginInference {
     call(es, "PUT", "/_ingest/pipeline/" + pipeline, BenchSupport.JSON.readTree(
         "{\"processors\": [{\"attnir_embed\": {\"field\": \"text\", \"title_field\": \"title\"}}]}"));
 
-    List<Document> docs = CorpusReader.readAll(BenchSupport.shared().resolve("data/scifact/corpus.jsonl"),
-        CorpusReader.InvalidPolicy.FAIL);
+    List<Document> docs = CorpusReader.readAll(corpus, CorpusReader.InvalidPolicy.FAIL);
     double nodeRssBefore = nodeRssMiB(es);
     int failures = 0;
     List<String> reasons = new ArrayList<>();
@@ -188,6 +190,7 @@ public final class PluginInference {
     out.put("step", "ingest");
     out.put("clientIndex", client);
     out.put("ingestIndex", ingest);
+    out.put("corpus", corpus.toString());
     out.put("poolingStatesCopied", states);
     out.put("documents", docs.size());
     out.put("bulkDocuments", bulkDocs);

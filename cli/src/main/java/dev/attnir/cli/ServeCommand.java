@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve embeddings (as an index embeds, or by model and pooling) and reranking over loopback HTTP: "
-        + "GET /health, POST /embed, POST /rerank.")
+        + "GET /health, POST /embed, POST /documents, POST /rerank.")
 final class ServeCommand implements Callable<Integer> {
 
   @Spec
@@ -80,7 +80,7 @@ final class ServeCommand implements Callable<Integer> {
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("attnir serve listening on http://%s:%d (GET /health, POST /embed, POST /rerank)%n", host,
+    out.printf("attnir serve listening on http://%s:%d (GET /health, POST /embed, POST /documents, POST /rerank)%n", host,
         server.port());
     out.flush();
     stopped.await();
