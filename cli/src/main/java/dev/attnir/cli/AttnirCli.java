@@ -3,6 +3,7 @@ package dev.attnir.cli;
 import dev.attnir.eval.data.InputException;
 import dev.attnir.elasticsearch.backend.ElasticsearchUnreachableException;
 import dev.attnir.elasticsearch.backend.PartialWriteException;
+import dev.attnir.elasticsearch.backend.ServerSideEmbeddingException;
 import dev.attnir.indexer.IndexException;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
@@ -44,7 +45,8 @@ public final class AttnirCli implements Runnable {
         err.flush();
         return EXIT_USAGE;
       }
-      if (e instanceof ElasticsearchUnreachableException || e instanceof PartialWriteException) {
+      if (e instanceof ElasticsearchUnreachableException || e instanceof PartialWriteException
+          || e instanceof ServerSideEmbeddingException) {
         // the environment failed, not the command line: one line, no stack trace, and not the usage exit code
         err.println("error: " + e.getMessage());
         err.flush();

@@ -406,6 +406,30 @@ class PluginInferenceNodeTest {
           Cli r = Cli.run(all.toArray(String[]::new));
           assertEquals(0, r.code(), r.out() + r.err());
         }
+        // documents sent through the pipeline by any client, before a commit updates the manifest's counts, are
+        // found: the manifest still says 0 documents, and searches must not be cut short by it
+        String stale = pipe + "-stale";
+        if (pooling.equals("cls")) {
+          assertEquals(0, Cli.run("index", "--corpus", empty.toString(), "--index", stale, "--backend", node,
+              "--passages", "window", "--passage-length", "64").code());
+          StringBuilder bulk = new StringBuilder();
+          for (String line : Files.readAllLines(small).subList(0, 5)) {
+            JsonNode d = JSON.readTree(line);
+            bulk.append("{\"index\": {\"_index\": \"").append(stale).append("\", \"_id\": \"")
+                .append(d.path("_id").asText()).append("\"}}\n");
+            bulk.append(JSON.writeValueAsString(JSON.createObjectNode().put("text", d.path("text").asText())))
+                .append('\n');
+          }
+          assertFalse(esNdjson("/_bulk?refresh=true&pipeline=" + pipeline, bulk.toString()).body().path("errors")
+              .asBoolean(), "bulk through the pipeline");
+          for (String retriever : List.of("dense", "hybrid")) {
+            Cli r = Cli.run("search", "--index", stale, "--backend", node, "--query", QUERY, "-k", "5",
+                "--retriever", retriever);
+            assertEquals(5, r.out().lines().filter(l -> l.matches("\\s*\\d+\\s.*")).count(), retriever + ": "
+                + r.out());
+          }
+          es("DELETE", "/" + stale, null);
+        }
         // the manifests agree: the commit recomputed counts and fingerprint from what the processor wrote
         String a = es("GET", "/" + pipe + "/_mapping", null).body().path(pipe).path("mappings").path("_meta")
             .path("attnir_manifest").asText();

@@ -165,7 +165,7 @@ public final class ElasticsearchSearchBackend implements SearchBackend {
    * Query vectors computed by the cluster (the attnir plugin's {@code _attnir/embed} for this index), instead of a
    * model loaded here.
    *
-   * @throws IllegalStateException when the cluster cannot embed (no plugin, model server down)
+   * @throws ServerSideEmbeddingException when the cluster cannot embed (no plugin, model server down)
    */
   public ServerSideQueryEmbedder serverSideQueryEmbedder() {
     return new ServerSideQueryEmbedder(connection, index);

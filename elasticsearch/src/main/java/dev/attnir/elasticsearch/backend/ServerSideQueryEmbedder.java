@@ -24,7 +24,8 @@ public final class ServerSideQueryEmbedder implements QueryEmbedder {
   private final EmbeddingIdentity identity;
 
   /**
-   * @throws IllegalStateException when the cluster has no attnir plugin with this route, or its model server fails
+   * @throws ServerSideEmbeddingException when the cluster has no attnir plugin with this route, or its model server
+   *     fails
    */
   ServerSideQueryEmbedder(ElasticsearchConnection connection, String index) {
     this.connection = connection;
@@ -72,13 +73,16 @@ public final class ServerSideQueryEmbedder implements QueryEmbedder {
     JsonNode answer;
     try {
       answer = connection.json("POST", "/" + index + "/_attnir/embed", PassageIndexLayout.toJson(body), false);
+    } catch (ElasticsearchUnreachableException e) {
+      throw e;
     } catch (java.io.UncheckedIOException e) {
       String m = String.valueOf(e.getCause().getMessage());
-      if (m.contains("HTTP 400") && m.contains("no handler found") || m.contains("HTTP 405")) {
-        throw new IllegalStateException(connection.where(index) + ": the cluster cannot embed queries (no attnir "
-            + "plugin with _attnir/embed); drop --server-side-embedding to embed here", e);
+      if (m.contains("no handler found") || m.contains("HTTP 405")) {
+        throw new ServerSideEmbeddingException(connection.where(index) + ": the cluster cannot embed queries (no "
+            + "attnir plugin with _attnir/embed); drop --server-side-embedding to embed here", e);
       }
-      throw e;
+      throw new ServerSideEmbeddingException(connection.where(index) + ": the cluster could not embed the queries: "
+          + m, e);
     }
     return answer;
   }

@@ -23,8 +23,7 @@ public final class Bm25Retriever implements Retriever {
 
   @Override
   public Ranking retrieve(String query, int k) {
-    var m = backend.manifest();
     return MaxPassage.topDocuments(depth -> backend.lexical(query, depth, params), k,
-        MaxPassage.passagesPerHit(backend), m.passageCount());
+        MaxPassage.passagesPerHit(backend), MaxPassage.searchablePassages(backend));
   }
 }

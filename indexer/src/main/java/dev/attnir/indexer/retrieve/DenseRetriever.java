@@ -54,9 +54,8 @@ public final class DenseRetriever implements Retriever {
 
   /** Retrieval for an already embedded query. */
   public Ranking retrieveByVector(float[] vector, int k) {
-    IndexManifest m = backend.manifest();
     return MaxPassage.topDocuments(depth -> backend.vector(vector, depth, mode), k,
-        MaxPassage.passagesPerHit(backend), m.passageCount());
+        MaxPassage.passagesPerHit(backend), MaxPassage.searchablePassages(backend));
   }
 
   /** Embeds all queries in batches first, then searches. */

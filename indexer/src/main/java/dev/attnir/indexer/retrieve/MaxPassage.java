@@ -38,6 +38,15 @@ public final class MaxPassage {
   }
 
   /**
+   * How many passages a search may ask for: the manifest's count for a local index, unbounded for a backend whose hits
+   * are documents (a cluster knows its own size, and a manifest's counts lag documents written without a commit, such
+   * as those an ingest pipeline embedded: capping by them would silently cut the ranking short).
+   */
+  public static long searchablePassages(SearchBackend backend) {
+    return backend.hitsAreDocuments() ? Long.MAX_VALUE : backend.manifest().passageCount();
+  }
+
+  /**
    * Retrieves passages deep enough to fill {@code k} documents: starts at {@code k} times the index's passages per
    * document and doubles while fewer than {@code k} distinct documents came back and more passages exist.
    *
