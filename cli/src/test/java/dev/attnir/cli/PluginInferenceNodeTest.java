@@ -209,6 +209,13 @@ class PluginInferenceNodeTest {
     assertEquals(200, simulated.status(), simulated.body().toString());
     String reason = simulated.body().path("docs").get(0).path("error").path("reason").asText();
     assertTrue(reason.contains("no-such-model"), simulated.body().toString());
+    Response badPooling = es("POST", "/_ingest/pipeline/_simulate", JSON.readTree("{\"pipeline\": {\"processors\": [{"
+        + "\"attnir_embed\": {\"field\": \"text\", \"model\": \"all-MiniLM-L6-v2\", \"pooling\": \"no-such-pooling\", "
+        + "\"target_field\": \"v\"}}]}, \"docs\": [{\"_source\": {\"text\": \"hello\"}}]}"));
+    assertEquals(200, badPooling.status(), badPooling.body().toString());
+    assertTrue(badPooling.body().path("docs").get(0).path("error").path("reason").asText().contains("no-such-pooling"),
+        badPooling.body().toString());
+    assertEquals("green", es("GET", "/_cluster/health", null).body().path("status").asText());
     // one vector for any mapping; a text longer than the model reads is embedded truncated, and the response says so
     Response truncated = es("POST", "/_ingest/pipeline/_simulate", JSON.readTree("{\"pipeline\": {\"processors\": "
         + "[{\"attnir_embed\": {\"field\": \"text\", \"model\": \"all-MiniLM-L6-v2\", \"target_field\": \"v\"}}]},"
