@@ -525,8 +525,12 @@ public final class PluginInference {
     return Double.NaN;
   }
 
+  /** One-line JSON (BenchSupport.JSON indents, which bulk bodies must not be). */
+  private static final com.fasterxml.jackson.databind.ObjectMapper COMPACT =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
   private static String compact(JsonNode n) throws Exception {
-    return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(n);
+    return COMPACT.writeValueAsString(n);
   }
 
   private static JsonNode call(String es, String method, String path, JsonNode body) throws Exception {

@@ -155,10 +155,8 @@ final class IndexCommand implements Callable<Integer>, OptionChecks.Checked {
             esIndex.options());
         CorpusReader reader = new CorpusReader(file, policy);
         Progress progress = new Progress("Sending", lines, "documents")) {
-      progress.expect(lines);
       java.util.Iterator<dev.attnir.core.Document> it = reader.stream().iterator();
       java.util.List<dev.attnir.core.Document> batch = new java.util.ArrayList<>();
-      IndexManifest m = writer.manifest();
       while (it.hasNext()) {
         batch.add(it.next());
         if (batch.size() >= chunk || !it.hasNext()) {
@@ -173,7 +171,7 @@ final class IndexCommand implements Callable<Integer>, OptionChecks.Checked {
           }
         }
       }
-      m = writer.commit();
+      IndexManifest m = writer.commit();
       out.printf(Locale.ROOT, "Sent %,d documents read (%,d in index, %,d passages) to %s, embedded by the "
           + "cluster, in %.1f s%n", documents, m.documents(), m.passageCount(), writer.where(),
           (System.nanoTime() - started) / 1e9);
