@@ -6,7 +6,7 @@ import dev.attnir.eval.data.BeirDataset;
 import dev.attnir.experiments.AttnRankStudy;
 import dev.attnir.indexer.Searcher;
 import dev.attnir.rerankers.attention.AttentionReader;
-import dev.attnir.rerankers.attention.EncoderReader;
+import dev.attnir.rerankers.attention.AttentionReaders;
 import dev.attnir.rerankers.attention.SlotProfile;
 import dev.attnir.rerankers.attention.SlotProfiler;
 import java.io.PrintWriter;
@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,11 +41,13 @@ final class AttentionProfileCommand implements Callable<Integer> {
   picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--reader", defaultValue = "bge-small-en-v1.5", paramLabel = "MODEL|DIR",
-      description = "Encoder reader. Default: ${DEFAULT-VALUE}.")
+      description = "Reader: an encoder (name or directory) or a causal LM's directory (model.onnx, tokenizer.json, "
+          + "config.json). Default: ${DEFAULT-VALUE}.")
   String reader;
 
-  @Option(names = "--max-length", defaultValue = "512", description = "Reader positions. Default: ${DEFAULT-VALUE}.")
-  int maxLength;
+  @Option(names = "--max-length", description = "Reader positions. Default: 512 for an encoder, the model's "
+      + "positions for a decoder directory.")
+  Integer maxLength;
 
   @Option(names = "--k", defaultValue = "5", description = "Passages per context. Default: ${DEFAULT-VALUE}.")
   int k;
@@ -100,7 +103,8 @@ final class AttentionProfileCommand implements Callable<Integer> {
     Files.createDirectories(output);
     PrintWriter out = spec.commandLine().getOut();
     ObjectMapper json = new ObjectMapper();
-    try (EncoderReader r = EncoderReader.open(reader, maxLength); Searcher searcher = Searcher.open(index)) {
+    try (AttentionReader r = AttentionReaders.open(reader, maxLength == null ? OptionalInt.empty()
+        : OptionalInt.of(maxLength)); Searcher searcher = Searcher.open(index)) {
       BeirDataset calibration = BeirDataset.open(beir, calibrationSplit);
       List<AttnRankStudy.Item> calItems = AttnRankStudy.items(searcher, calibration.queries(), calibration.qrels(), k,
           calibrationQueries);

@@ -6,7 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attnir.core.Candidate;
 import dev.attnir.eval.data.CandidateLists;
 import dev.attnir.rerankers.attention.ContextOrders;
-import dev.attnir.rerankers.attention.EncoderReader;
+import dev.attnir.rerankers.attention.AttentionReader;
+import dev.attnir.rerankers.attention.AttentionReaders;
 import dev.attnir.rerankers.attention.SlotProfile;
 import java.io.BufferedWriter;
 import java.io.PrintWriter;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,9 +48,9 @@ final class ReorderCommand implements Callable<Integer> {
       + "must be the profile's.")
   String reader;
 
-  @Option(names = "--max-length", defaultValue = "512", description = "Reader positions (part of its identity). "
-      + "Default: ${DEFAULT-VALUE}.")
-  int maxLength;
+  @Option(names = "--max-length", description = "Reader positions (part of its identity). Default: 512 for an "
+      + "encoder, the model's positions for a decoder directory.")
+  Integer maxLength;
 
   @Option(names = "--output", required = true, paramLabel = "FILE", description = "JSONL output.")
   Path output;
@@ -65,7 +67,8 @@ final class ReorderCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--profile needs --reader: the profile is checked against the reader");
       }
       p = SlotProfile.read(profile);
-      try (EncoderReader r = EncoderReader.open(reader, maxLength)) {
+      try (AttentionReader r = AttentionReaders.open(reader, maxLength == null ? OptionalInt.empty()
+        : OptionalInt.of(maxLength))) {
         p.requireFor(r, p.k(), p.focus(), profile.toString());
       }
       k = p.k();

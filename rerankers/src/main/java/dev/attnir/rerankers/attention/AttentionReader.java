@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * A transformer read over a packed context (a query and an ordered list of passages) in one forward pass, reporting
  * how much attention the query side pays to every passage token: what attention reranking (ICR), attention sorting
- * and AttnRank's slot profiles are computed from. Implementations: {@link EncoderReader} (BERT-style ONNX encoders).
+ * and AttnRank's slot profiles are computed from. Implementations: {@link EncoderReader} (BERT-style ONNX encoders)
+ * and {@link DecoderReader} (causal LMs in ONNX); {@link AttentionReaders#open} opens either by name or directory.
  */
 public interface AttentionReader extends AutoCloseable {
 

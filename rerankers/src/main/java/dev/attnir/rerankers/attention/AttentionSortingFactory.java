@@ -9,8 +9,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code --rerank attention-sorting[:reader=MODEL][,rounds=3][,focus=last|query][,max-length=512]}:
- * {@link AttentionSorting} with an encoder reader. Unknown options and bad values are refused, naming them.
+ * {@code --rerank attention-sorting[:reader=MODEL|DIR][,rounds=3][,focus=last|query][,max-length=N]}:
+ * {@link AttentionSorting} with a reader opened by {@link AttentionReaders#open} (an encoder, or a causal LM's
+ * directory). Unknown options and bad values are refused, naming them.
  */
 public final class AttentionSortingFactory implements RerankerFactory {
 
@@ -26,7 +27,8 @@ public final class AttentionSortingFactory implements RerankerFactory {
 
   @Override
   public String description() {
-    return "attention sorting (most attended passage moved last, repeated) with an encoder reader: reader=MODEL|DIR, "
+    return "attention sorting (most attended passage moved last, repeated) with an encoder or decoder reader: "
+        + "reader=MODEL|DIR, "
         + "rounds=N, focus=last|query, max-length=N";
   }
 
@@ -40,8 +42,8 @@ public final class AttentionSortingFactory implements RerankerFactory {
           + options.get("focus") + "'");
     };
     int rounds = FactoryOptions.integer(NAME, options, "rounds", 3, 1);
-    int maxLength = FactoryOptions.integer(NAME, options, "max-length", 512, 8);
-    EncoderReader reader = EncoderReader.open(options.getOrDefault("reader", ModelRegistry.DEFAULT_MODEL), maxLength);
+    AttentionReader reader = AttentionReaders.open(options.getOrDefault("reader", ModelRegistry.DEFAULT_MODEL),
+        InContextRerankerFactory.maxLength(NAME, options));
     return new AttentionSorting(reader, focus, rounds, true);
   }
 }

@@ -56,10 +56,13 @@ import java.util.regex.Pattern;
  */
 public final class DecoderReader implements AttentionReader {
 
-  /** Text to token ids, without special tokens. */
+  /** Text to token ids, without special tokens; closed with the reader. */
   @FunctionalInterface
-  public interface Tokens {
+  public interface Tokens extends AutoCloseable {
     long[] encode(String text);
+
+    @Override
+    default void close() {}
   }
 
   /** ICR's prompt pieces. */
@@ -103,6 +106,7 @@ public final class DecoderReader implements AttentionReader {
   private final long pad;
   private final int maxPositions;
   private final Prompt prompt;
+  private final java.nio.file.Path externalData;
 
   /** A fused attention node's tensors and settings. */
   private record FusedLayer(String node, String query, String presentKey, int heads, int kvHeads, Float scale,
@@ -117,7 +121,19 @@ public final class DecoderReader implements AttentionReader {
    */
   public DecoderReader(String name, byte[] onnx, Tokens tokens, long bos, long pad, int maxPositions, Prompt prompt,
       String weightsDigest) {
+    this(name, onnx, null, tokens, bos, pad, maxPositions, prompt, weightsDigest);
+  }
+
+  /**
+   * As above, for a graph that keeps its weights in external data files (ONNX's layout for models over 2 GB).
+   *
+   * @param externalData the folder holding the graph's external data files (its own folder), or null when the graph
+   *     holds all its tensors
+   */
+  public DecoderReader(String name, byte[] onnx, java.nio.file.Path externalData, Tokens tokens, long bos, long pad,
+      int maxPositions, Prompt prompt, String weightsDigest) {
     this.name = name;
+    this.externalData = externalData;
     this.tokens = tokens;
     this.bos = bos;
     this.pad = pad;
@@ -170,6 +186,14 @@ public final class DecoderReader implements AttentionReader {
     takesPositions = inputs.contains("position_ids");
     Map<String, OnnxMl.TensorProto> initializers = new HashMap<>();
     graph0.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
+    if (externalData == null) {
+      for (OnnxMl.TensorProto t : graph0.getInitializerList()) {
+        if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
+          throw new IllegalArgumentException("reader " + name + ": the graph keeps tensor " + t.getName()
+              + " in an external data file; open it from its folder (a decoder model directory), where the file is");
+        }
+      }
+    }
 
     Map<Integer, String> softmax = new TreeMap<>();
     List<OnnxMl.NodeProto> gqa = new ArrayList<>();
@@ -221,6 +245,10 @@ public final class DecoderReader implements AttentionReader {
     requested = new HashSet<>(extraOutputs);
     requested.addAll(pastToPresent.values());
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      if (externalData != null) {
+        // the graph is handed over from memory, so ONNX Runtime is told where its external data files are
+        options.addConfigEntry("session.model_external_initializers_file_folder_path", externalData.toString());
+      }
       session = env.createSession(model.toBuilder().setGraph(graph).build().toByteArray(), options);
     } catch (OrtException e) {
       throw new IllegalArgumentException("reader " + name + ": ONNX Runtime cannot load the graph: " + e.getMessage(),
@@ -291,7 +319,7 @@ public final class DecoderReader implements AttentionReader {
   }
 
   /** A 2-D float initializer as rows. */
-  private static float[][] matrix(OnnxMl.TensorProto t, String what) {
+  private float[][] matrix(OnnxMl.TensorProto t, String what) {
     if (t == null) {
       throw new IllegalArgumentException(what + " is computed in the graph; only caches stored as initializers are "
           + "read");
@@ -300,13 +328,12 @@ public final class DecoderReader implements AttentionReader {
       throw new IllegalArgumentException(what + " must be a 2-D float32 initializer, got type " + t.getDataType()
           + " dims " + t.getDimsList());
     }
-    if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
-      throw new IllegalArgumentException(what + " is stored as external data; load the graph with its data inlined");
-    }
     int rows = Math.toIntExact(t.getDims(0));
     int cols = Math.toIntExact(t.getDims(1));
     float[] flat = new float[rows * cols];
-    int stored = t.getFloatDataCount() > 0 ? t.getFloatDataCount() : t.getRawData().size() / Float.BYTES;
+    java.nio.ByteBuffer raw = t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL ? external(t, what)
+        : t.getRawData().asReadOnlyByteBuffer();
+    int stored = t.getFloatDataCount() > 0 ? t.getFloatDataCount() : raw.remaining() / Float.BYTES;
     if (stored != flat.length) {
       throw new IllegalArgumentException(what + " holds " + stored + " values for dims " + t.getDimsList());
     }
@@ -315,13 +342,45 @@ public final class DecoderReader implements AttentionReader {
         flat[i] = t.getFloatData(i);
       }
     } else {
-      t.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(flat);
+      raw.order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(flat);
     }
     float[][] out = new float[rows][];
     for (int r = 0; r < rows; r++) {
       out[r] = Arrays.copyOfRange(flat, r * cols, (r + 1) * cols);
     }
     return out;
+  }
+
+  /** The bytes of an initializer kept in an external data file (ONNX's location/offset/length entries). */
+  private java.nio.ByteBuffer external(OnnxMl.TensorProto t, String what) {
+    if (externalData == null) {
+      throw new IllegalArgumentException(what + " is stored as external data, and no folder to read it from was given");
+    }
+    Map<String, String> entries = new HashMap<>();
+    t.getExternalDataList().forEach(e -> entries.put(e.getKey(), e.getValue()));
+    String location = entries.get("location");
+    if (location == null) {
+      throw new IllegalArgumentException(what + " is stored as external data without a location");
+    }
+    java.nio.file.Path file = externalData.resolve(location).normalize();
+    if (!file.startsWith(externalData.normalize())) {
+      throw new IllegalArgumentException(what + ": external data location " + location + " leaves " + externalData);
+    }
+    long offset = Long.parseLong(entries.getOrDefault("offset", "0"));
+    try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file)) {
+      long length = entries.containsKey("length") ? Long.parseLong(entries.get("length")) : channel.size() - offset;
+      if (offset < 0 || length < 0 || offset + length > channel.size()) {
+        throw new IllegalArgumentException(what + ": external data " + file + " holds " + channel.size()
+            + " bytes, the tensor asks for " + length + " at offset " + offset);
+      }
+      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(Math.toIntExact(length));
+      while (bytes.hasRemaining() && channel.read(bytes, offset + bytes.position()) >= 0) {
+        // read until full
+      }
+      return bytes.flip();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(what + ": cannot read its external data " + file, e);
+    }
   }
 
   @Override
@@ -698,6 +757,8 @@ public final class DecoderReader implements AttentionReader {
       session.close();
     } catch (OrtException e) {
       throw new IllegalStateException("closing reader " + name + ": " + e.getMessage(), e);
+    } finally {
+      tokens.close();
     }
   }
 }

@@ -7,13 +7,15 @@ import dev.attnir.rerankers.FactoryOptions;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * {@code --rerank icr[:reader=MODEL][,calibrate=true|false][,focus=query|last][,order=reverse|forward]
- * [,max-words=300][,window=4][,stride=2][,max-length=512]}: in-context reranking ({@link InContextReranker}) with an
- * encoder reader ({@link EncoderReader#open}: a built-in model name, a local model directory, or a shipped trained
- * reranker's fine-tuned encoder). Unknown options and bad
- * values are refused, naming them.
+ * [,max-words=300][,window=4][,stride=2][,max-length=N]}: in-context reranking ({@link InContextReranker}) with a
+ * reader opened by {@link AttentionReaders#open}: a built-in encoder, an encoder directory, a shipped trained
+ * reranker's fine-tuned encoder, or a causal LM's directory ({@link DecoderModelDirectory}). {@code max-length}
+ * defaults to 512 for encoders and to the model's positions for decoders. Unknown options and bad values are
+ * refused, naming them.
  *
  * <p>The default window, 4 documents per read, lets each of them keep about 110 tokens of an encoder's 512 positions
  * after a query of up to 50; larger windows cut every passage shorter.
@@ -33,7 +35,8 @@ public final class InContextRerankerFactory implements RerankerFactory {
 
   @Override
   public String description() {
-    return "in-context attention reranking (ICR) with an encoder reader: reader=MODEL|DIR, calibrate=true|false, "
+    return "in-context attention reranking (ICR) with an encoder or decoder reader: reader=MODEL|DIR, "
+        + "calibrate=true|false, "
         + "focus=query|last, order=reverse|forward, max-words=N, window=N, stride=N, max-length=N";
   }
 
@@ -58,10 +61,9 @@ public final class InContextRerankerFactory implements RerankerFactory {
         FactoryOptions.integer(NAME, options, "max-words", 300, 1), window,
         FactoryOptions.integer(NAME, options, "stride", Math.max(1, window / 2), 1));
     String readerName = options.getOrDefault("reader", ModelRegistry.DEFAULT_MODEL);
-    int maxLength = FactoryOptions.integer(NAME, options, "max-length", 512, 8);
-    EncoderReader reader;
+    AttentionReader reader;
     try {
-      reader = EncoderReader.open(readerName, maxLength);
+      reader = AttentionReaders.open(readerName, maxLength(NAME, options));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("reranker " + NAME + ": reader=" + readerName + ": " + e.getMessage(), e);
     }
@@ -73,5 +75,12 @@ public final class InContextRerankerFactory implements RerankerFactory {
       reader.close();
       throw e;
     }
+  }
+
+  /** The {@code max-length} option: empty when not given (the reader's own default). */
+  static OptionalInt maxLength(String reranker, Map<String, String> options) {
+    return options.containsKey("max-length")
+        ? OptionalInt.of(FactoryOptions.integer(reranker, options, "max-length", AttentionReaders.ENCODER_DEFAULT_LENGTH, 8))
+        : OptionalInt.empty();
   }
 }

@@ -32,6 +32,7 @@ class DecoderReaderTest {
   private static DecoderReader withPast;
   private static DecoderReader fused;
   private static DecoderReader fusedHalves;
+  private static DecoderReader fusedPacked;
 
   private static final String QUERY = "Where did Lily find the ball?";
   private static final List<String> PASSAGES = List.of(
@@ -52,13 +53,15 @@ class DecoderReaderTest {
         LlamaOnnxWriter.Variant.EAGER_WITH_PAST), tokenizer, 1, 0, model.seqLen, DecoderReader.Prompt.icrQa(), "test");
     fused = new DecoderReader("stories260K-gqa", LlamaOnnxWriter.write(model, LlamaOnnxWriter.Variant.GQA),
         tokenizer, 1, 0, model.seqLen, DecoderReader.Prompt.icrQa(), "test");
+    fusedPacked = new DecoderReader("stories260K-gqa-packed", LlamaOnnxWriter.write(model,
+        LlamaOnnxWriter.Variant.GQA_PACKED), tokenizer, 1, 0, model.seqLen, DecoderReader.Prompt.icrQa(), "test");
     fusedHalves = new DecoderReader("stories260K-gqa-halves", LlamaOnnxWriter.write(model,
         LlamaOnnxWriter.Variant.GQA_HALVES), tokenizer, 1, 0, model.seqLen, DecoderReader.Prompt.icrQa(), "test");
   }
 
   @AfterAll
   static void close() {
-    for (DecoderReader r : new DecoderReader[] {reader, withPast, fused, fusedHalves}) {
+    for (DecoderReader r : new DecoderReader[] {reader, withPast, fused, fusedHalves, fusedPacked}) {
       if (r != null) {
         r.close();
       }
@@ -70,6 +73,7 @@ class DecoderReaderTest {
     assertEquals(DecoderReader.Route.EXPOSED_PROBABILITIES, reader.route());
     assertEquals(DecoderReader.Route.EXPOSED_PROBABILITIES, withPast.route());
     assertEquals(DecoderReader.Route.RECOMPUTED_FROM_QK, fused.route());
+    assertEquals(DecoderReader.Route.RECOMPUTED_FROM_QK, fusedPacked.route());
     assertEquals(List.of(false, true, true), List.of(reader.reusesPrefix(), withPast.reusesPrefix(),
         fused.reusesPrefix()));
     assertEquals(List.of(5, 5, 5), List.of(reader.layers(), withPast.layers(), fused.layers()));
@@ -121,7 +125,7 @@ class DecoderReaderTest {
     for (AttentionReader.Focus focus : AttentionReader.Focus.values()) {
       List<double[]> wantAsked = expected(askedLayout, focus);
       List<double[]> wantCalibration = expected(calibrationLayout, focus);
-      for (DecoderReader r : List.of(reader, withPast, fused, fusedHalves)) {
+      for (DecoderReader r : List.of(reader, withPast, fused, fusedHalves, fusedPacked)) {
         List<ContextAttention> got = r.read(List.of(asked, calibration), focus);
         for (int slot = 0; slot < passages.size(); slot++) {
           assertClose(wantAsked.get(slot), got.get(0).tokens().get(slot), r.name() + " " + focus + " slot " + slot);
@@ -166,7 +170,7 @@ class DecoderReaderTest {
 
   @Test
   void attentionEqualsThePlainJavaForwardOverTheSameLayout() {
-    for (DecoderReader r : List.of(reader, withPast, fused, fusedHalves)) {
+    for (DecoderReader r : List.of(reader, withPast, fused, fusedHalves, fusedPacked)) {
       attentionEqualsThePlainJavaForward(r);
     }
   }
@@ -248,6 +252,17 @@ class DecoderReaderTest {
         0, 512, DecoderReader.Prompt.icrQa(), "test"));
     assertTrue(e3.getMessage().contains("softcap=30.0") && e3.getMessage().contains("/model/layers.0/attn"),
         e3.getMessage());
+    // fused attention of another kind (MultiHeadAttention: no present_key to recompute rows from) is refused by name
+    var mha = gqa.getGraph().toBuilder();
+    for (int i = 0; i < mha.getNodeCount(); i++) {
+      if (mha.getNode(i).getOpType().equals("GroupQueryAttention")) {
+        mha.setNode(i, mha.getNode(i).toBuilder().setOpType("MultiHeadAttention"));
+      }
+    }
+    byte[] multiHead = gqa.toBuilder().setGraph(mha).build().toByteArray();
+    var e5 = assertThrows(IllegalArgumentException.class, () -> new DecoderReader("mha", multiHead, tokenizer, 1, 0,
+        512, DecoderReader.Prompt.icrQa(), "test"));
+    assertTrue(e5.getMessage().contains("found only [com.microsoft.MultiHeadAttention]"), e5.getMessage());
     // a cache input whose present output is missing
     var noPresent = gqa.getGraph().toBuilder();
     for (int i = noPresent.getOutputCount() - 1; i >= 0; i--) {

@@ -23,12 +23,14 @@ import java.util.List;
  *   <li>{@link Variant#GQA_HALVES}: the same with RoPE on halves ({@code rotary_interleaved=0}, how HF Llama rotates):
  *       each head's Q and K dimensions permuted so that llama2.c's pair (2j, 2j+1) sits at (j, j + head/2), which
  *       leaves q·k, and so the function, unchanged.
+ *   <li>{@link Variant#GQA_PACKED}: {@link Variant#GQA} with packed QKV, as the model builder writes it for some
+ *       models: one MatMul gives [Q | K | V] as the node's first input, its key and value inputs left empty.
  * </ul>
  */
 final class LlamaOnnxWriter {
 
   /** The export layout. */
-  enum Variant { EAGER, EAGER_WITH_PAST, GQA, GQA_HALVES }
+  enum Variant { EAGER, EAGER_WITH_PAST, GQA, GQA_HALVES, GQA_PACKED }
 
   private final OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder().setName("llama2c");
   private int counter;
@@ -44,7 +46,7 @@ final class LlamaOnnxWriter {
   private byte[] build(Llama2cModel m, Variant variant) {
     int hs = m.headSize;
     boolean past = variant != Variant.EAGER;
-    boolean fused = variant == Variant.GQA || variant == Variant.GQA_HALVES;
+    boolean fused = variant == Variant.GQA || variant == Variant.GQA_HALVES || variant == Variant.GQA_PACKED;
     input("input_ids");
     input("attention_mask");
     if (!fused) {
@@ -158,9 +160,17 @@ final class LlamaOnnxWriter {
         floats(p + "wo_pad_t", new long[] {m.heads * GQA_HEAD, m.dim}, padRows(transpose(m.wo[l], m.dim, m.dim),
             m.heads, hs, m.dim));
         String attention = p + "attn/GroupQueryAttention/output_0";
+        boolean packed = variant == Variant.GQA_PACKED;
+        if (packed) {
+          floats(p + "wqkv_pad_t", new long[] {m.dim, (m.heads + 2L * m.kvHeads) * GQA_HEAD}, concatColumns(m.dim,
+              padHeads(m.wq[l], m.heads, hs, m.dim, false), padHeads(m.wk[l], m.kvHeads, hs, m.dim, false),
+              padHeads(m.wv[l], m.kvHeads, hs, m.dim, false)));
+        }
         g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("GroupQueryAttention").setDomain("com.microsoft")
-            .setName(p + "attn/GroupQueryAttention").addInput(node("MatMul", h, p + "wq_pad_t"))
-            .addInput(node("MatMul", h, p + "wk_pad_t")).addInput(node("MatMul", h, p + "wv_pad_t"))
+            .setName(p + "attn/GroupQueryAttention")
+            .addInput(node("MatMul", h, p + (packed ? "wqkv_pad_t" : "wq_pad_t")))
+            .addInput(packed ? "" : node("MatMul", h, p + "wk_pad_t"))
+            .addInput(packed ? "" : node("MatMul", h, p + "wv_pad_t"))
             .addInput("past_key_values." + l + ".key").addInput("past_key_values." + l + ".value")
             .addInput(seqlensK).addInput(totalLength).addInput("cos_cache").addInput("sin_cache")
             .addOutput(attention).addOutput("present." + l + ".key").addOutput("present." + l + ".value")
@@ -397,6 +407,24 @@ final class LlamaOnnxWriter {
   }
 
   /** (rows, cols) row-major to (cols, rows). */
+  /** Row-major matrices with {@code rows} rows side by side. */
+  private static float[] concatColumns(int rows, float[]... parts) {
+    int cols = 0;
+    for (float[] part : parts) {
+      cols += part.length / rows;
+    }
+    float[] out = new float[rows * cols];
+    for (int r = 0; r < rows; r++) {
+      int at = r * cols;
+      for (float[] part : parts) {
+        int width = part.length / rows;
+        System.arraycopy(part, r * width, out, at, width);
+        at += width;
+      }
+    }
+    return out;
+  }
+
   private static float[] transpose(float[] w, int rows, int cols) {
     float[] out = new float[w.length];
     for (int r = 0; r < rows; r++) {
