@@ -170,6 +170,9 @@ public final class DecoderModelDirectory {
 
   private static long requireId(JsonNode config, Path file, String field) {
     JsonNode value = config.get(field);
+    if (value != null && value.isArray() && !value.isEmpty()) {
+      value = value.get(0); // several end tokens (Llama 3's eos_token_id): the first pads as well as any
+    }
     if (value == null || !value.canConvertToLong() || value.asLong() < 0) {
       throw new IllegalArgumentException(file + ": field " + field + " must be a non-negative integer, got "
           + (value == null ? "nothing" : value.toString()));

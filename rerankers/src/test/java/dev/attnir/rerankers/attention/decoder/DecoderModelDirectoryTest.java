@@ -257,6 +257,11 @@ class DecoderModelDirectoryTest {
     assertTrue(noBos.getMessage().contains("config.json") && noBos.getMessage().contains("bos_token_id"),
         noBos.getMessage());
 
+    // several end tokens, no pad token (Llama 3's config): the first end token pads
+    Files.writeString(dir.resolve("config.json"), "{\"architectures\": [\"LlamaForCausalLM\"], \"bos_token_id\": 1, "
+        + "\"eos_token_id\": [2, 0], \"max_position_embeddings\": 512}");
+    DecoderModelDirectory.open(dir, OptionalInt.empty()).close();
+
     Files.delete(dir.resolve("tokenizer.json"));
     var noTokenizer = assertThrows(IllegalArgumentException.class,
         () -> DecoderModelDirectory.open(dir, OptionalInt.empty()));
