@@ -322,6 +322,18 @@ class PluginInferenceNodeTest {
       }
     }
 
+    // explain: each hit's explanation carries its reranked score and says where it came from
+    ObjectNode explained = (ObjectNode) bm25(20, "cross-encoder-minilm");
+    explained.put("explain", true);
+    Response withExplain = es("POST", "/" + ingest + "/_search", explained);
+    assertEquals(200, withExplain.status(), withExplain.body().toString());
+    for (JsonNode h : withExplain.body().path("hits").path("hits")) {
+      JsonNode e = h.path("_explanation");
+      assertEquals(h.path("_score").asDouble(), e.path("value").asDouble(), 1e-6, e.toString());
+      assertTrue(e.path("description").asText().contains("cross-encoder-minilm scored the hit's best passage"),
+          e.toString());
+    }
+
     // bad parameters: 400 naming the problem
     Response missing = es("POST", "/" + ingest + "/_search", JSON.readTree("{\"query\": {\"match_all\": {}}, "
         + "\"rescore\": {\"attnir_rerank\": {\"query\": \"q\"}}}"));

@@ -147,9 +147,17 @@ final class RerankRescorerBuilder extends RescorerBuilder<RerankRescorerBuilder>
     return Objects.hash(super.hashCode(), reranker, query, field);
   }
 
+  /** A hit's rescored score and how it came about. */
+  private record Explained(float score, String how) {}
+
   private static final class Context extends RescoreContext {
     final RerankRescorerBuilder spec;
     final SourceProvider source;
+    /**
+     * What rescore gave each hit, by top-level doc id, for explain: a shard that fetches in the same request as it
+     * queries (one shard, or query_and_fetch) explains from here; a separate fetch request builds a new context.
+     */
+    final Map<Integer, Explained> explained = new HashMap<>();
 
     Context(int windowSize, RerankRescorerBuilder spec, SourceProvider source) {
       super(windowSize, RERANKER);
@@ -242,12 +250,17 @@ final class RerankRescorerBuilder extends RescorerBuilder<RerankRescorerBuilder>
       for (int r = 0; r < n; r++) {
         ScoreDoc h = hits[order[r]];
         out[r] = new ScoreDoc(h.doc, positive(best[order[r]]), h.shardIndex);
+        ctx.explained.put(h.doc, new Explained(out[r].score, ctx.spec.reranker + " scored the hit's best passage " + best[order[r]]
+            + " (window rank " + (r + 1) + " of " + n + ", first-stage rank " + (order[r] + 1)
+            + "); _score is that mapped onto positive numbers (s + 1 from 0 up, 1 / (1 - s) below)"));
       }
       float floor = out[n - 1].score;
       int tail = hits.length - n;
       for (int r = n; r < hits.length; r++) {
         // below the window, first-stage order kept, still positive
         out[r] = new ScoreDoc(hits[r].doc, floor * (hits.length - r) / (tail + 1), hits[r].shardIndex);
+        ctx.explained.put(hits[r].doc, new Explained(out[r].score, "below the rescore window of " + n
+            + ": first-stage rank " + (r + 1) + " kept, scored under the window's lowest score"));
       }
       return new TopDocs(topDocs.totalHits, out);
     }
@@ -255,8 +268,15 @@ final class RerankRescorerBuilder extends RescorerBuilder<RerankRescorerBuilder>
     @Override
     public Explanation explain(int topLevelDocId, IndexSearcher searcher, RescoreContext ctx,
         Explanation sourceExplanation) {
-      return Explanation.match(0f, "[" + NAME + "] reranked by " + ((Context) ctx).spec.reranker
-          + " (scores come from the model server; not explained per document)", sourceExplanation);
+      Context context = (Context) ctx;
+      Explained how = context.explained.get(topLevelDocId);
+      if (how == null) {
+        // fetched in another request than the one that rescored (several shards): the scores are gone
+        return Explanation.match(0f, "[" + NAME + "] reranked by " + context.spec.reranker + "; the score is not "
+            + "explained when the shard fetches apart from rescoring (several shards); the hit's _score is the "
+            + "reranked score", sourceExplanation);
+      }
+      return Explanation.match(how.score(), "[" + NAME + "] " + how.how(), sourceExplanation);
     }
   };
 }
