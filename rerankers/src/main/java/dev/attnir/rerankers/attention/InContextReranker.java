@@ -22,8 +22,9 @@ import java.util.List;
  * code's sliding window: windows of {@code window} documents moving from the worst end of the list to the best with
  * stride {@code stride}, each window sorted by its scores, so good documents are carried forward.
  *
- * <p>Ablations: {@code calibrate=false} (the code's {@code query_last}: raw attention sums), and
- * {@link AttentionReader.Focus#LAST_QUERY_TOKEN} (the last query token's attention only).
+ * <p>Ablations: {@code calibrate=false} (the code's {@code query_last}: raw attention sums), {@code mask=false}
+ * (calibrated without masking: the code's {@code NA_calibration_no_agg}, the document's query-read sum minus its
+ * "N/A"-read sum), and {@link AttentionReader.Focus#LAST_QUERY_TOKEN} (the last query token's attention only).
  *
  * <p>Deviations: the readers here are the encoders we ship, not an instruction-tuned decoder, so there is no prompt
  * with instructions and {@code [i]} markers: an {@link EncoderReader} packs {@code [CLS] query [SEP] p1 [SEP] ...}
@@ -37,7 +38,14 @@ public final class InContextReranker implements Reranker, AutoCloseable {
 
   /** Settings; see the class comment. */
   public record Settings(boolean calibrate, AttentionReader.Focus focus, boolean reverseOrder, int maxWords,
-      int window, int stride) {
+      int window, int stride, boolean mask) {
+
+    /** Settings with the recipe's masking of calibrated tokens. */
+    public Settings(boolean calibrate, AttentionReader.Focus focus, boolean reverseOrder, int maxWords, int window,
+        int stride) {
+      this(calibrate, focus, reverseOrder, maxWords, window, stride, true);
+    }
+
     public Settings {
       if (window < 1) {
         throw new IllegalArgumentException("ICR window must be at least 1 document, got " + window);
@@ -153,34 +161,33 @@ public final class InContextReranker implements Reranker, AutoCloseable {
     double[] scores = new double[passages.size()];
     for (int d = 0; d < scores.length; d++) {
       float[] withQuery = read.get(0).tokens().get(d);
-      scores[d] = settings.calibrate() ? calibratedScore(withQuery, read.get(1).tokens().get(d)) : sum(withQuery);
+      scores[d] = settings.calibrate() ? calibratedScore(withQuery, read.get(1).tokens().get(d), settings.mask())
+          : sum(withQuery);
     }
     return scores;
   }
 
   /**
    * ICR's masked calibrated score of one document: c = q − na per token; tokens with c ≤ mean − 2·std (sample std)
-   * are dropped; the sum of the rest. A document of one token is not masked (its std is undefined).
+   * are dropped (when {@code mask}); the sum of the rest. A document of one token is not masked (its std is
+   * undefined).
    */
-  static double calibratedScore(float[] query, float[] na) {
+  static double calibratedScore(float[] query, float[] na, boolean mask) {
     if (query.length != na.length) {
       throw new IllegalStateException("the query and calibration reads kept different token counts for a document ("
           + query.length + " vs " + na.length + ")");
     }
     int n = query.length;
     double[] c = new double[n];
-    double mean = 0;
+    double total = 0;
     for (int t = 0; t < n; t++) {
       c[t] = (double) query[t] - na[t];
-      mean += c[t];
+      total += c[t];
     }
-    if (n == 0) {
-      return 0;
+    if (!mask || n <= 1) {
+      return total;
     }
-    mean /= n;
-    if (n == 1) {
-      return c[0];
-    }
+    double mean = total / n;
     double ss = 0;
     for (double v : c) {
       ss += (v - mean) * (v - mean);

@@ -10,12 +10,12 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * {@code --rerank icr[:reader=MODEL][,calibrate=true|false][,focus=query|last][,order=reverse|forward]
- * [,max-words=300][,window=4][,stride=2][,max-length=N]}: in-context reranking ({@link InContextReranker}) with a
- * reader opened by {@link AttentionReaders#open}: a built-in encoder, an encoder directory, a shipped trained
- * reranker's fine-tuned encoder, or a causal LM's directory ({@link DecoderModelDirectory}). {@code max-length}
- * defaults to 512 for encoders and to the model's positions for decoders. Unknown options and bad values are
- * refused, naming them.
+ * {@code --rerank icr[:reader=MODEL][,calibrate=true|false][,mask=true|false][,focus=query|last]
+ * [,order=reverse|forward][,max-words=300][,window=4][,stride=2][,max-length=N]}: in-context reranking
+ * ({@link InContextReranker}) with a reader opened by {@link AttentionReaders#open}: a built-in encoder, an encoder
+ * directory, a shipped trained reranker's fine-tuned encoder, or a causal LM's directory
+ * ({@link DecoderModelDirectory}). {@code max-length} defaults to 512 for encoders and to the model's positions for
+ * decoders. Unknown options and bad values are refused, naming them.
  *
  * <p>The default window, 4 documents per read, lets each of them keep about 110 tokens of an encoder's 512 positions
  * after a query of up to 50; larger windows cut every passage shorter.
@@ -26,7 +26,7 @@ public final class InContextRerankerFactory implements RerankerFactory {
   public static final String NAME = "icr";
 
   private static final List<String> OPTIONS =
-      List.of("reader", "calibrate", "focus", "order", "max-words", "window", "stride", "max-length");
+      List.of("reader", "calibrate", "mask", "focus", "order", "max-words", "window", "stride", "max-length");
 
   @Override
   public String name() {
@@ -36,7 +36,7 @@ public final class InContextRerankerFactory implements RerankerFactory {
   @Override
   public String description() {
     return "in-context attention reranking (ICR) with an encoder or decoder reader: reader=MODEL|DIR, "
-        + "calibrate=true|false, "
+        + "calibrate=true|false, mask=true|false, "
         + "focus=query|last, order=reverse|forward, max-words=N, window=N, stride=N, max-length=N";
   }
 
@@ -59,7 +59,12 @@ public final class InContextRerankerFactory implements RerankerFactory {
               + "got '" + options.get("order") + "'");
         },
         FactoryOptions.integer(NAME, options, "max-words", 300, 1), window,
-        FactoryOptions.integer(NAME, options, "stride", Math.max(1, window / 2), 1));
+        FactoryOptions.integer(NAME, options, "stride", Math.max(1, window / 2), 1),
+        FactoryOptions.bool(NAME, options, "mask", true));
+    if (!settings.mask() && !settings.calibrate()) {
+      throw new IllegalArgumentException("reranker " + NAME + ": mask=false changes the calibrated score; with "
+          + "calibrate=false there is nothing to mask");
+    }
     String readerName = options.getOrDefault("reader", ModelRegistry.DEFAULT_MODEL);
     AttentionReader reader;
     try {
@@ -68,7 +73,8 @@ public final class InContextRerankerFactory implements RerankerFactory {
       throw new IllegalArgumentException("reranker " + NAME + ": reader=" + readerName + ": " + e.getMessage(), e);
     }
     try {
-      String label = NAME + "-" + reader.name() + (settings.calibrate() ? "" : "-nocalib")
+      String label = NAME + "-" + reader.name()
+          + (settings.calibrate() ? (settings.mask() ? "" : "-nomask") : "-nocalib")
           + (settings.focus() == AttentionReader.Focus.LAST_QUERY_TOKEN ? "-last" : "");
       return new InContextReranker(reader, settings, label, true);
     } catch (RuntimeException e) {
@@ -80,7 +86,8 @@ public final class InContextRerankerFactory implements RerankerFactory {
   /** The {@code max-length} option: empty when not given (the reader's own default). */
   static OptionalInt maxLength(String reranker, Map<String, String> options) {
     return options.containsKey("max-length")
-        ? OptionalInt.of(FactoryOptions.integer(reranker, options, "max-length", AttentionReaders.ENCODER_DEFAULT_LENGTH, 8))
+        ? OptionalInt.of(FactoryOptions.integer(reranker, options, "max-length",
+            AttentionReaders.ENCODER_DEFAULT_LENGTH, 8))
         : OptionalInt.empty();
   }
 }

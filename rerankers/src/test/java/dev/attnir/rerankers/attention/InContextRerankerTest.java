@@ -2,6 +2,7 @@ package dev.attnir.rerankers.attention;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnir.core.Candidate;
 import dev.attnir.core.Ranking;
@@ -49,13 +50,16 @@ class InContextRerankerTest {
     double threshold = mean - 2 * Math.sqrt(ss / 9);
     // -20 <= threshold (-1.1 - 2 * 6.64 = -14.4): masked; the nine ones stay
     assertEquals(true, -20 <= threshold);
-    assertEquals(9.0, InContextReranker.calibratedScore(q, na), 1e-9);
+    assertEquals(9.0, InContextReranker.calibratedScore(q, na, true), 1e-9);
     // nothing masked when no token is that far below
-    assertEquals(6.0, InContextReranker.calibratedScore(new float[] {2, 4, 6}, new float[] {1, 2, 3}), 1e-9);
+    assertEquals(6.0, InContextReranker.calibratedScore(new float[] {2, 4, 6}, new float[] {1, 2, 3}, true), 1e-9);
     // as in the official code (c > mean - 2 std, strictly), a document whose c is constant keeps no token
-    assertEquals(0.0, InContextReranker.calibratedScore(new float[] {2, 3, 4}, new float[] {1, 2, 3}), 1e-9);
-    assertEquals(-5.0, InContextReranker.calibratedScore(new float[] {-4}, new float[] {1}), 1e-9);
-    assertThrows(IllegalStateException.class, () -> InContextReranker.calibratedScore(new float[2], new float[3]));
+    assertEquals(0.0, InContextReranker.calibratedScore(new float[] {2, 3, 4}, new float[] {1, 2, 3}, true), 1e-9);
+    assertEquals(-5.0, InContextReranker.calibratedScore(new float[] {-4}, new float[] {1}, true), 1e-9);
+    assertThrows(IllegalStateException.class, () -> InContextReranker.calibratedScore(new float[2], new float[3], true));
+    // mask=false (the code's NA_calibration_no_agg): the query read's sum minus the N/A read's, the -20 kept
+    assertEquals((9 * 2 - 19) - 10.0, InContextReranker.calibratedScore(q, na, false), 1e-9);
+    assertEquals(0.0, InContextReranker.calibratedScore(new float[0], new float[0], true), 1e-9);
   }
 
   @Test
@@ -132,5 +136,16 @@ class InContextRerankerTest {
     assertThrows(IllegalArgumentException.class, () -> InContextReranker.Settings.recipe(0));
     assertThrows(IllegalArgumentException.class, () -> new InContextReranker.Settings(true,
         AttentionReader.Focus.QUERY, true, 300, 4, 5));
+  }
+
+  @Test
+  void factoryOptionsThatCannotMeanAnythingAreRefusedBeforeAReaderLoads() {
+    var factory = new InContextRerankerFactory();
+    var noMaskWithoutCalibration = assertThrows(IllegalArgumentException.class,
+        () -> factory.create(java.util.Map.of("calibrate", "false", "mask", "false")));
+    assertTrue(noMaskWithoutCalibration.getMessage().contains("nothing to mask"),
+        noMaskWithoutCalibration.getMessage());
+    var unknown = assertThrows(IllegalArgumentException.class, () -> factory.create(java.util.Map.of("masks", "x")));
+    assertTrue(unknown.getMessage().contains("masks"), unknown.getMessage());
   }
 }

@@ -66,7 +66,7 @@ class DecoderModelDirectoryTest {
     tokenizerJson = Llama2cTokenizerJson.write(tok, model.vocab);
   }
 
-  /** Writes the fixture as a model directory; with {@code external}, every initializer over 1 KB goes to a data file. */
+  /** The fixture as a model directory; with {@code external}, every initializer over 1 KB goes to a data file. */
   static Path directory(String name, LlamaOnnxWriter.Variant variant, boolean external) throws Exception {
     Path dir = Files.createDirectories(temp.resolve(name));
     byte[] onnx = LlamaOnnxWriter.write(model, variant);
@@ -114,7 +114,8 @@ class DecoderModelDirectoryTest {
 
   @Test
   void theHuggingFaceTokenizerEncodesAsLlama2c() throws Exception {
-    List<String> texts = new ArrayList<>(List.of("", " ", "a", "  two  spaces", "Lily", "\n\n", "[1] " + PASSAGES.get(1),
+    List<String> texts = new ArrayList<>(List.of("", " ", "a", "  two  spaces", "Lily", "\n\n",
+        "[1] " + PASSAGES.get(1),
         "Please answer the following question based on the information in the paragraphs above.", "Query:",
         " " + QUERY, "Here are some paragraphs:", "café naïve — “quotes” 12,345.67%", "日本語 and 😀 bytes",
         "tabs\tand\r\nreturns", "ALL CAPS SHOUTING!!!"));
