@@ -63,7 +63,8 @@ import java.util.concurrent.TimeUnit;
  *       → {@code {"identity": {...}, "truncated": N, "documents": [{"id", "source": {...}}, ...]}}: each document
  *       split, embedded and laid out as that Elasticsearch index stores it (what the plugin's ingest processor writes).
  *   <li>{@code POST /rerank}: {@code {"reranker": SPEC, "query": TEXT, "candidates": [{"id", "text"}, ...]}} →
- *       {@code {"reranker": NAME, "results": [{"id", "score"}, ...]}} best first.
+ *       {@code {"reranker": NAME, "list_dependent": BOOL, "results": [{"id", "score"}, ...]}} best first;
+ *       {@code list_dependent}: a candidate's score depends on the rest of the list (MVP, attention readers).
  * </ul>
  *
  * <p>Each loaded model serves one request at a time (requests for different models run in parallel on the server's
@@ -479,7 +480,8 @@ public final class ModelServer implements AutoCloseable {
     synchronized (reranker) {
       ranking = reranker.rerank(query, candidates);
     }
-    ObjectNode root = JSON.createObjectNode().put("reranker", reranker.name());
+    ObjectNode root = JSON.createObjectNode().put("reranker", reranker.name())
+        .put("list_dependent", reranker.scoresDependOnTheList());
     ArrayNode results = root.putArray("results");
     for (ScoredDoc d : ranking) {
       results.addObject().put("id", d.docId()).put("score", d.score());

@@ -360,6 +360,30 @@ class PluginInferenceNodeTest {
     } finally {
       es("DELETE", "/" + other, null);
     }
+
+    // a reranker whose scores depend on the whole list (MVP's anchors), rescoring a two-shard index: each shard
+    // reranks its own window, which the search says in a warning; a cross-encoder's scores need none
+    String sharded = "attnir-plugin-sharded-" + suffix;
+    assertEquals(200, es("PUT", "/" + sharded, JSON.readTree("{\"settings\": {\"number_of_shards\": 2, "
+        + "\"number_of_replicas\": 0}}")).status());
+    try {
+      for (int i = 0; i < 6; i++) {
+        es("PUT", "/" + sharded + "/_doc/d" + i + "?refresh=true", JSON.readTree("{\"text\": \"passage " + i
+            + " about vitamin D and sunlight\"}"));
+      }
+      String rescore = "{\"query\": {\"match_all\": {}}, \"rescore\": {\"window_size\": 6, \"attnir_rerank\": "
+          + "{\"reranker\": \"%s\", \"query\": \"vitamin D\", \"field\": \"text\"}}}";
+      Response mvp = es("POST", "/" + sharded + "/_search", JSON.readTree(String.format(rescore, "mvp-minilm")));
+      assertEquals(200, mvp.status(), mvp.body().toString());
+      assertTrue(mvp.warning() != null && mvp.warning().contains("has 2 shards and each reranks its own window"),
+          String.valueOf(mvp.warning()));
+      Response pointwise = es("POST", "/" + sharded + "/_search", JSON.readTree(String.format(rescore,
+          "cross-encoder-minilm")));
+      assertEquals(200, pointwise.status(), pointwise.body().toString());
+      assertEquals(null, pointwise.warning());
+    } finally {
+      es("DELETE", "/" + sharded, null);
+    }
   }
 
   @Test

@@ -24,6 +24,15 @@ public interface Reranker {
   Ranking rerank(String query, List<Candidate> candidates);
 
   /**
+   * Whether a candidate's score depends on the other candidates in the list (MVP's anchors, attention readers), not
+   * only on the query and the candidate (a cross-encoder). Such scores change when the list is split, as a
+   * sharded search's rescore window is, and are not comparable between lists.
+   */
+  default boolean scoresDependOnTheList() {
+    return false;
+  }
+
+  /**
    * Reranks many queries' candidates (both keyed by query id). Implementations batch model calls across queries where
    * that pays; the default reranks one query at a time. The returned map iterates in the order of {@code queries}.
    */

@@ -133,7 +133,7 @@ final class RerankRescorerBuilder extends RescorerBuilder<RerankRescorerBuilder>
           + ctx.index().getName() + "] does not keep");
     }
     SourceProvider source = ctx.createSourceProvider(new SourceFilter(new String[] {field}, null));
-    return new Context(windowSize, this, source);
+    return new Context(windowSize, this, source, ctx.getIndexSettings().getNumberOfShards(), ctx.index().getName());
   }
 
   @Override
@@ -159,10 +159,15 @@ final class RerankRescorerBuilder extends RescorerBuilder<RerankRescorerBuilder>
      */
     final Map<Integer, Explained> explained = new HashMap<>();
 
-    Context(int windowSize, RerankRescorerBuilder spec, SourceProvider source) {
+    final int shards;
+    final String index;
+
+    Context(int windowSize, RerankRescorerBuilder spec, SourceProvider source, int shards, String index) {
       super(windowSize, RERANKER);
       this.spec = spec;
       this.source = source;
+      this.shards = shards;
+      this.index = index;
     }
   }
 
@@ -222,6 +227,14 @@ final class RerankRescorerBuilder extends RescorerBuilder<RerankRescorerBuilder>
         }
         HeaderWarning.addWarning("[{}] reranking failed, first-stage order kept: {}", NAME, e.getMessage());
         return topDocs;
+      }
+      if (ctx.shards > 1 && Boolean.TRUE.equals(answer.get("list_dependent"))) {
+        // each shard reranks its own window, so a list-dependent reranker sees other lists than one search over the
+        // whole index would, and scores from different shards are merged although they are not comparable
+        HeaderWarning.addWarning("[{}] {} scores each candidate against the rest of its list, but index [{}] has {} "
+            + "shards and each reranks its own window: the order differs from reranking one list (use one shard, or "
+            + "a reranker that scores candidates alone, such as a cross-encoder)", NAME, ctx.spec.reranker, ctx.index,
+            ctx.shards);
       }
       float[] best = new float[n];
       Arrays.fill(best, Float.NEGATIVE_INFINITY);

@@ -36,6 +36,12 @@ public final class AttentionSorting implements Reranker, AutoCloseable {
     this.ownsReader = ownsReader;
   }
 
+  /** True: passages are read together. */
+  @Override
+  public boolean scoresDependOnTheList() {
+    return true;
+  }
+
   @Override
   public String name() {
     return "attention-sorting-" + reader.name() + "-r" + rounds;

@@ -87,6 +87,12 @@ public final class InContextReranker implements Reranker, AutoCloseable {
     }
   }
 
+  /** True: passages are read together, and windows slide over the list. */
+  @Override
+  public boolean scoresDependOnTheList() {
+    return true;
+  }
+
   @Override
   public String name() {
     return name;

@@ -81,6 +81,12 @@ public final class MvpReranker implements Reranker, AutoCloseable {
     }
   }
 
+  /** True: the anchors are computed from every candidate of the list. */
+  @Override
+  public boolean scoresDependOnTheList() {
+    return true;
+  }
+
   @Override
   public String name() {
     return name;
