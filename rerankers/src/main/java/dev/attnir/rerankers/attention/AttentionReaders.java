@@ -21,10 +21,20 @@ public final class AttentionReaders {
    *     (decoders)
    */
   public static AttentionReader open(String nameOrDir, OptionalInt maxLength) {
-    Path dir = Path.of(nameOrDir);
-    if (Files.isDirectory(dir) && DecoderModelDirectory.isDecoder(dir)) {
-      return DecoderModelDirectory.open(dir, maxLength);
+    if (isDecoderDirectory(nameOrDir)) {
+      return DecoderModelDirectory.open(Path.of(nameOrDir), maxLength);
     }
     return EncoderReader.open(nameOrDir, maxLength.orElse(ENCODER_DEFAULT_LENGTH));
+  }
+
+  /** Whether {@code nameOrDir} is a causal LM's directory, which {@link #open} reads as a decoder. */
+  public static boolean isDecoderDirectory(String nameOrDir) {
+    Path dir;
+    try {
+      dir = Path.of(nameOrDir);
+    } catch (java.nio.file.InvalidPathException e) {
+      return false;
+    }
+    return Files.isDirectory(dir) && DecoderModelDirectory.isDecoder(dir);
   }
 }

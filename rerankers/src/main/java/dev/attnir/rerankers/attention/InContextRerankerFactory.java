@@ -17,13 +17,20 @@ import java.util.OptionalInt;
  * ({@link DecoderModelDirectory}). {@code max-length} defaults to 512 for encoders and to the model's positions for
  * decoders. Unknown options and bad values are refused, naming them.
  *
- * <p>The default window, 4 documents per read, lets each of them keep about 110 tokens of an encoder's 512 positions
- * after a query of up to 50; larger windows cut every passage shorter.
+ * <p>The default window with an encoder, 4 documents per read, lets each of them keep about 110 tokens of its 512
+ * positions after a query of up to 50; larger windows cut every passage shorter. With a decoder the default is 20, the
+ * paper's setting (the whole BM25 top 20 in one read, as an LLM's context allows); its passages share the model's
+ * positions (or {@code max-length}) equally when they do not fit.
  */
 public final class InContextRerankerFactory implements RerankerFactory {
 
   /** The name users select it by. */
   public static final String NAME = "icr";
+
+  /** Passages per read with an encoder's 512 positions (see the class comment). */
+  static final int ENCODER_WINDOW = 4;
+  /** Passages per read with a decoder: the paper's whole top 20 in one read. */
+  static final int DECODER_WINDOW = 20;
 
   private static final List<String> OPTIONS =
       List.of("reader", "calibrate", "mask", "focus", "order", "max-words", "window", "stride", "max-length");
@@ -43,7 +50,9 @@ public final class InContextRerankerFactory implements RerankerFactory {
   @Override
   public Reranker create(Map<String, String> options) {
     FactoryOptions.requireKnown(NAME, options, OPTIONS);
-    int window = FactoryOptions.integer(NAME, options, "window", 4, 1);
+    String readerName = options.getOrDefault("reader", ModelRegistry.DEFAULT_MODEL);
+    int window = FactoryOptions.integer(NAME, options, "window",
+        AttentionReaders.isDecoderDirectory(readerName) ? DECODER_WINDOW : ENCODER_WINDOW, 1);
     InContextReranker.Settings settings = new InContextReranker.Settings(
         FactoryOptions.bool(NAME, options, "calibrate", true),
         switch (options.getOrDefault("focus", "query").toLowerCase(Locale.ROOT)) {
@@ -65,7 +74,6 @@ public final class InContextRerankerFactory implements RerankerFactory {
       throw new IllegalArgumentException("reranker " + NAME + ": mask=false changes the calibrated score; with "
           + "calibrate=false there is nothing to mask");
     }
-    String readerName = options.getOrDefault("reader", ModelRegistry.DEFAULT_MODEL);
     AttentionReader reader;
     try {
       reader = AttentionReaders.open(readerName, maxLength(NAME, options));

@@ -190,6 +190,7 @@ class DecoderModelDirectoryTest {
             model.seqLen, DecoderReader.Prompt.icrQa(), "test")) {
       var expected = new InContextReranker(byHand, InContextReranker.Settings.recipe(4), "icr", false)
           .rerank(QUERY, candidates);
+      assertEquals(20, fromDirectory.settings().window(), "a decoder reads the paper's top 20 at once by default");
       var got = fromDirectory.rerank(QUERY, candidates);
       assertEquals(expected.docs().stream().map(d -> d.docId()).toList(),
           got.docs().stream().map(d -> d.docId()).toList());
