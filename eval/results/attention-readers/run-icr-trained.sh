@@ -1,7 +1,7 @@
 #!/bin/bash
 # ICR on TREC DL 2019 (BM25 top 20) with a shipped trained reranker's fine-tuned encoder as the reader (recipe, no
-# calibration, calibration without masking): does a cross-encoder fine-tuned on (query, passage) pairs read packed lists better than the
-# sentence embedders? Writes runs/icr/dl19-<reader>-<variant>/.
+# calibration, calibration without masking): does a cross-encoder fine-tuned on (query, passage) pairs read packed
+# lists better than the sentence embedders? Writes runs/icr/dl19-<reader>-<variant>/.
 # Usage: ATTNIR=... eval/results/attention-readers/run-icr-trained.sh [reader...]   (default cross-encoder-minilm)
 cd "$(dirname "$0")/../../.."
 A=${ATTNIR:-bin/attnir}
