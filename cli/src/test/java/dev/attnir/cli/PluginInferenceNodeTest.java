@@ -398,6 +398,14 @@ class PluginInferenceNodeTest {
       assertNotNull(reranked.warning(), "a Warning header says why");
       assertTrue(reranked.warning().contains("first-stage order kept") && reranked.warning().contains("unreachable"),
           reranked.warning());
+      ObjectNode explainedBody = (ObjectNode) bm25(20, "cross-encoder-minilm");
+      explainedBody.put("explain", true);
+      Response explained = es("POST", "/" + ingest + "/_search", explainedBody);
+      for (JsonNode h : explained.body().path("hits").path("hits")) {
+        JsonNode e = h.path("_explanation");
+        assertEquals(h.path("_score").asDouble(), e.path("value").asDouble(), 1e-6, e.toString());
+        assertTrue(e.path("description").asText().contains("failed, first-stage score kept"), e.toString());
+      }
 
       Response text = es("POST", "/" + ingest + "/_search", JSON.readTree("{\"knn\": {\"field\": "
           + "\"passages.vector\", \"k\": 5, \"num_candidates\": 50, \"query_vector_builder\": {\"attnir_text\": "

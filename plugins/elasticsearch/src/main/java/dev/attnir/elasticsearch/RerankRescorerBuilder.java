@@ -158,6 +158,8 @@ final class RerankRescorerBuilder extends RescorerBuilder<RerankRescorerBuilder>
      * queries (one shard, or query_and_fetch) explains from here; a separate fetch request builds a new context.
      */
     final Map<Integer, Explained> explained = new HashMap<>();
+    /** Why reranking failed on this shard (first-stage order kept), or null. */
+    String failure;
 
     final int shards;
     final String index;
@@ -226,6 +228,7 @@ final class RerankRescorerBuilder extends RescorerBuilder<RerankRescorerBuilder>
           throw new IllegalArgumentException("[" + NAME + "] " + e.getMessage(), e);
         }
         HeaderWarning.addWarning("[{}] reranking failed, first-stage order kept: {}", NAME, e.getMessage());
+        ctx.failure = e.getMessage();
         return topDocs;
       }
       if (ctx.shards > 1 && Boolean.TRUE.equals(answer.get("list_dependent"))) {
@@ -282,6 +285,10 @@ final class RerankRescorerBuilder extends RescorerBuilder<RerankRescorerBuilder>
     public Explanation explain(int topLevelDocId, IndexSearcher searcher, RescoreContext ctx,
         Explanation sourceExplanation) {
       Context context = (Context) ctx;
+      if (context.failure != null) {
+        return Explanation.match(sourceExplanation.getValue(), "[" + NAME + "] reranking by " + context.spec.reranker
+            + " failed, first-stage score kept: " + context.failure, sourceExplanation);
+      }
       Explained how = context.explained.get(topLevelDocId);
       if (how == null) {
         // fetched in another request than the one that rescored (several shards): the scores are gone

@@ -37,6 +37,8 @@ public final class DecoderModelDirectory {
   public static final String PROMPT_FILE = "attnir-prompt.json";
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The fewest positions a reader is opened with (as the reranker factories require). */
+  private static final int MIN_POSITIONS = 8;
   private static final List<String> PROMPT_KEYS =
       List.of("prefix", "instruction", "separator", "late_instruction", "query_label", "suffix");
 
@@ -75,11 +77,24 @@ public final class DecoderModelDirectory {
     Path configFile = require(dir, "config.json");
     JsonNode config = readJson(configFile);
     long bos = requireId(config, configFile, "bos_token_id");
-    long pad = config.hasNonNull("pad_token_id") ? requireId(config, configFile, "pad_token_id")
-        : requireId(config, configFile, "eos_token_id");
-    int modelPositions = (int) requireId(config, configFile, "max_position_embeddings");
+    // a pad id of -1 (some configs) means none: the first end token pads, as any masked id would
+    boolean hasPad = config.hasNonNull("pad_token_id") && !(config.get("pad_token_id").canConvertToLong()
+        && config.get("pad_token_id").asLong() == -1);
+    long pad = hasPad ? requireId(config, configFile, "pad_token_id")
+        : requireId(config, configFile, "eos_token_id", "(no pad_token_id: the first end token pads)");
+    int modelPositions;
+    try {
+      modelPositions = Math.toIntExact(requireId(config, configFile, "max_position_embeddings"));
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(configFile + ": max_position_embeddings " + config.get(
+          "max_position_embeddings") + " is beyond what a reader can lay out", e);
+    }
     int positions = modelPositions;
     if (maxPositions.isPresent()) {
+      if (maxPositions.getAsInt() < MIN_POSITIONS) {
+        throw new IllegalArgumentException("max-length must be at least " + MIN_POSITIONS + ", got "
+            + maxPositions.getAsInt());
+      }
       if (maxPositions.getAsInt() > modelPositions) {
         throw new IllegalArgumentException("max-length " + maxPositions.getAsInt() + " is more than the "
             + modelPositions + " positions " + configFile + " gives (max_position_embeddings)");
@@ -128,8 +143,8 @@ public final class DecoderModelDirectory {
   }
 
   /**
-   * The external data files the graph names, with their sizes: part of the reader's identity without hashing
-   * gigabytes at every open.
+   * The external data files the graph names, each by its real path, size and modification time: part of the
+   * reader's identity without hashing gigabytes at every open (so a profile is refused for weights written again).
    */
   private static String externalDataSizes(Path dir, byte[] onnx) {
     java.util.TreeSet<String> locations = new java.util.TreeSet<>();
@@ -145,9 +160,10 @@ public final class DecoderModelDirectory {
     }
     StringBuilder b = new StringBuilder();
     for (String location : locations) {
-      Path file = dir.resolve(location);
+      Path file = externalFile(dir, location, "decoder model directory " + dir);
       try {
-        b.append(",external=").append(location).append(':').append(Files.size(file));
+        b.append(",external=").append(file).append(':').append(Files.size(file)).append('@')
+            .append(Files.getLastModifiedTime(file).toMillis());
       } catch (IOException e) {
         throw new IllegalArgumentException("decoder model directory " + dir + ": the graph keeps weights in "
             + location + ", which cannot be read: " + e.getMessage(), e);
@@ -156,9 +172,28 @@ public final class DecoderModelDirectory {
     return b.toString();
   }
 
+  /**
+   * The real path of an external data file the graph names, which must lie inside the model's folder (links
+   * followed): a graph cannot make the reader open files elsewhere.
+   */
+  static Path externalFile(Path dir, String location, String what) {
+    try {
+      Path folder = dir.toRealPath();
+      Path file = folder.resolve(location).toRealPath();
+      if (!file.startsWith(folder)) {
+        throw new IllegalArgumentException(what + ": external data location " + location + " is outside " + folder);
+      }
+      return file;
+    } catch (IOException e) {
+      throw new IllegalArgumentException(what + ": external data " + location + " cannot be read: " + e.getMessage(),
+          e);
+    }
+  }
+
   private static Path require(Path dir, String file) {
     if (!Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("decoder model directory " + dir + " does not exist");
+      throw new IllegalArgumentException("decoder model directory " + dir + (Files.exists(dir) ? " is not a directory"
+          : " does not exist"));
     }
     Path path = dir.resolve(file);
     if (!Files.isRegularFile(path)) {
@@ -169,13 +204,17 @@ public final class DecoderModelDirectory {
   }
 
   private static long requireId(JsonNode config, Path file, String field) {
+    return requireId(config, file, field, "");
+  }
+
+  private static long requireId(JsonNode config, Path file, String field, String why) {
     JsonNode value = config.get(field);
     if (value != null && value.isArray() && !value.isEmpty()) {
       value = value.get(0); // several end tokens (Llama 3's eos_token_id): the first pads as well as any
     }
     if (value == null || !value.canConvertToLong() || value.asLong() < 0) {
       throw new IllegalArgumentException(file + ": field " + field + " must be a non-negative integer, got "
-          + (value == null ? "nothing" : value.toString()));
+          + (value == null ? "nothing" : value.toString()) + (why.isEmpty() ? "" : " " + why));
     }
     return value.asLong();
   }

@@ -362,13 +362,10 @@ public final class DecoderReader implements AttentionReader {
     if (location == null) {
       throw new IllegalArgumentException(what + " is stored as external data without a location");
     }
-    java.nio.file.Path file = externalData.resolve(location).normalize();
-    if (!file.startsWith(externalData.normalize())) {
-      throw new IllegalArgumentException(what + ": external data location " + location + " leaves " + externalData);
-    }
-    long offset = Long.parseLong(entries.getOrDefault("offset", "0"));
+    java.nio.file.Path file = DecoderModelDirectory.externalFile(externalData, location, what);
+    long offset = externalNumber(entries, "offset", 0, what);
     try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file)) {
-      long length = entries.containsKey("length") ? Long.parseLong(entries.get("length")) : channel.size() - offset;
+      long length = externalNumber(entries, "length", channel.size() - offset, what);
       if (offset < 0 || length < 0 || offset + length > channel.size()) {
         throw new IllegalArgumentException(what + ": external data " + file + " holds " + channel.size()
             + " bytes, the tensor asks for " + length + " at offset " + offset);
@@ -380,6 +377,18 @@ public final class DecoderReader implements AttentionReader {
       return bytes.flip();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(what + ": cannot read its external data " + file, e);
+    }
+  }
+
+  private static long externalNumber(Map<String, String> entries, String key, long absent, String what) {
+    String value = entries.get(key);
+    if (value == null) {
+      return absent;
+    }
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(what + ": external data " + key + " '" + value + "' is not a number", e);
     }
   }
 

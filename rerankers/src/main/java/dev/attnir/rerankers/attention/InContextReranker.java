@@ -26,13 +26,13 @@ import java.util.List;
  * (calibrated without masking: the code's {@code NA_calibration_no_agg}, the document's query-read sum minus its
  * "N/A"-read sum), and {@link AttentionReader.Focus#LAST_QUERY_TOKEN} (the last query token's attention only).
  *
- * <p>Deviations: the readers here are the encoders we ship, not an instruction-tuned decoder, so there is no prompt
- * with instructions and {@code [i]} markers: an {@link EncoderReader} packs {@code [CLS] query [SEP] p1 [SEP] ...}
- * with the query first (its attention is bidirectional). With an encoder the calibration pass is a second full read
- * (an encoder has no key/value cache to share), with the passages cut exactly as next to the real query; a
- * {@link DecoderReader} over a graph with a cache runs the shared prompt prefix once for both reads. Ties in a window's sort keep the prompt order (the code's {@code torch.sort} leaves
- * them unspecified). The output scores are synthetic (list length minus position): only the order is meaningful,
- * because scores from different windows are not comparable.
+ * <p>Deviations: with an {@link EncoderReader} (the encoders we ship) there is no prompt with instructions and
+ * {@code [i]} markers: it packs {@code [CLS] query [SEP] p1 [SEP] ...} with the query first (its attention is
+ * bidirectional), and the calibration pass is a second full read (an encoder has no key/value cache to share), with the
+ * passages cut exactly as next to the real query. A {@link DecoderReader} uses the paper's prompt with {@code [i]}
+ * markers and, over a graph with a cache, runs the shared prompt prefix once for both reads. Ties in a window's sort
+ * keep the prompt order (the code's {@code torch.sort} leaves them unspecified). The output scores are synthetic (list
+ * length minus position): only the order is meaningful, because scores from different windows are not comparable.
  */
 public final class InContextReranker implements Reranker, AutoCloseable {
 

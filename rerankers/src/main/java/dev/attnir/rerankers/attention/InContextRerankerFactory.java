@@ -51,8 +51,13 @@ public final class InContextRerankerFactory implements RerankerFactory {
   public Reranker create(Map<String, String> options) {
     FactoryOptions.requireKnown(NAME, options, OPTIONS);
     String readerName = options.getOrDefault("reader", ModelRegistry.DEFAULT_MODEL);
-    int window = FactoryOptions.integer(NAME, options, "window",
-        AttentionReaders.isDecoderDirectory(readerName) ? DECODER_WINDOW : ENCODER_WINDOW, 1);
+    boolean decoder;
+    try {
+      decoder = AttentionReaders.isDecoderDirectory(readerName);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("reranker " + NAME + ": reader=" + readerName + ": " + e.getMessage(), e);
+    }
+    int window = FactoryOptions.integer(NAME, options, "window", decoder ? DECODER_WINDOW : ENCODER_WINDOW, 1);
     InContextReranker.Settings settings = new InContextReranker.Settings(
         FactoryOptions.bool(NAME, options, "calibrate", true),
         switch (options.getOrDefault("focus", "query").toLowerCase(Locale.ROOT)) {
@@ -77,7 +82,7 @@ public final class InContextRerankerFactory implements RerankerFactory {
     AttentionReader reader;
     try {
       reader = AttentionReaders.open(readerName, maxLength(NAME, options));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       throw new IllegalArgumentException("reranker " + NAME + ": reader=" + readerName + ": " + e.getMessage(), e);
     }
     try {

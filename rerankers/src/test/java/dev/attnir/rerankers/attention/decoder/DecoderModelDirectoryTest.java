@@ -112,6 +112,22 @@ class DecoderModelDirectoryTest {
     return m.toBuilder().setGraph(g).build().toByteArray();
   }
 
+  /** The graph with every external data location replaced by {@code location}. */
+  private static byte[] relocated(byte[] onnx, String location) throws Exception {
+    OnnxMl.ModelProto m = OnnxMl.ModelProto.parseFrom(onnx);
+    OnnxMl.GraphProto.Builder g = m.getGraph().toBuilder();
+    for (int i = 0; i < g.getInitializerCount(); i++) {
+      OnnxMl.TensorProto.Builder t = g.getInitializer(i).toBuilder();
+      for (int j = 0; j < t.getExternalDataCount(); j++) {
+        if (t.getExternalData(j).getKey().equals("location")) {
+          t.setExternalData(j, t.getExternalData(j).toBuilder().setValue(location));
+        }
+      }
+      g.setInitializer(i, t);
+    }
+    return m.toBuilder().setGraph(g).build().toByteArray();
+  }
+
   @Test
   void theHuggingFaceTokenizerEncodesAsLlama2c() throws Exception {
     List<String> texts = new ArrayList<>(List.of("", " ", "a", "  two  spaces", "Lily", "\n\n",
@@ -164,7 +180,7 @@ class DecoderModelDirectoryTest {
         DecoderReader reader = (DecoderReader) opened;
         assertEquals(byHand.route(), reader.route(), variant.toString());
         assertTrue(reader.reusesPrefix(), variant + ": the cache of the shared prefix is used");
-        assertTrue(reader.identity().contains("external=model.onnx_data:"), reader.identity());
+        assertTrue(reader.identity().contains("/model.onnx_data:"), reader.identity());
         AttentionReader.Context context = new AttentionReader.Context(QUERY, PASSAGES);
         assertArrayEquals(byHand.layout(context).ids(), reader.layout(context).ids());
         for (AttentionReader.Focus focus : AttentionReader.Focus.values()) {
@@ -269,10 +285,34 @@ class DecoderModelDirectoryTest {
         () -> DecoderModelDirectory.open(dir, OptionalInt.empty()));
     assertTrue(noTokenizer.getMessage().contains("has no tokenizer.json"), noTokenizer.getMessage());
 
+    // a pad id of -1 means none: the first end token pads
+    Files.writeString(dir.resolve("config.json"), "{\"architectures\": [\"LlamaForCausalLM\"], \"bos_token_id\": 1, "
+        + "\"pad_token_id\": -1, \"eos_token_id\": 2, \"max_position_embeddings\": 512}");
+    Files.write(dir.resolve("tokenizer.json"), tokenizerJson);
+    DecoderModelDirectory.open(dir, OptionalInt.empty()).close();
+    var tooFew = assertThrows(IllegalArgumentException.class, () -> DecoderModelDirectory.open(dir, OptionalInt.of(0)));
+    assertTrue(tooFew.getMessage().contains("at least 8"), tooFew.getMessage());
+
     // a graph with external data, handed over without its folder, says where to open it from
     Path external = directory("stories-external", LlamaOnnxWriter.Variant.EAGER, true);
     var noFolder = assertThrows(IllegalArgumentException.class, () -> new DecoderReader("x",
         Files.readAllBytes(external.resolve("model.onnx")), llama2c, 1, 0, 512, DecoderReader.Prompt.icrQa(), "t"));
     assertTrue(noFolder.getMessage().contains("external data"), noFolder.getMessage());
+    // an external data location outside the model's folder, directly or through a link, is refused
+    byte[] graph = Files.readAllBytes(external.resolve("model.onnx"));
+    Path outside = Files.write(temp.resolve("outside.data"), Files.readAllBytes(external.resolve("model.onnx_data")));
+    for (String location : List.of("../outside.data", "link.data")) {
+      Path escaping = Files.createDirectories(temp.resolve("stories-escape-" + location.length()));
+      for (String file : List.of("tokenizer.json", "config.json")) {
+        Files.copy(external.resolve(file), escaping.resolve(file));
+      }
+      if (location.equals("link.data")) {
+        Files.createSymbolicLink(escaping.resolve("link.data"), outside);
+      }
+      Files.write(escaping.resolve("model.onnx"), relocated(graph, location));
+      var e = assertThrows(IllegalArgumentException.class,
+          () -> DecoderModelDirectory.open(escaping, OptionalInt.empty()));
+      assertTrue(e.getMessage().contains("is outside"), location + ": " + e.getMessage());
+    }
   }
 }
