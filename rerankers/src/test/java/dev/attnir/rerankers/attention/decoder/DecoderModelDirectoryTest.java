@@ -50,11 +50,8 @@ class DecoderModelDirectoryTest {
   @TempDir
   static Path temp;
 
-  private static final String QUERY = "Where did Lily find the ball?";
-  private static final List<String> PASSAGES = List.of(
-      "Tom had a big red car. He liked to play with it every day.",
-      "Lily looked under the bed and found her ball. She was very happy.",
-      "The sun was hot and the birds sang in the tree.");
+  private static final String QUERY = DecoderReaderTest.QUERY;
+  private static final List<String> PASSAGES = DecoderReaderTest.PASSAGES;
 
   @BeforeAll
   static void load() throws Exception {

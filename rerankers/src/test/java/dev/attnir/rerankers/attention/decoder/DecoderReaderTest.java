@@ -34,8 +34,8 @@ class DecoderReaderTest {
   private static DecoderReader fusedHalves;
   private static DecoderReader fusedPacked;
 
-  private static final String QUERY = "Where did Lily find the ball?";
-  private static final List<String> PASSAGES = List.of(
+  static final String QUERY = "Where did Lily find the ball?";
+  static final List<String> PASSAGES = List.of(
       "Tom had a big red car. He liked to play with it every day.",
       "Lily looked under the bed and found her ball. She was very happy.",
       "The sun was hot and the birds sang in the tree.");
