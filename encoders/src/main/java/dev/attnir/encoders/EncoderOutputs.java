@@ -28,6 +28,8 @@ public final class EncoderOutputs {
   private final Map<Integer, float[]> hiddenStates;
   private final Map<Integer, float[]> attentions;
   private final Map<Integer, float[]> attentionDiagonals;
+  private final int firstSegmentRows;
+  private final Map<Integer, float[]> firstSegmentAttentions;
 
   /**
    * Outputs of an encoder whose primary output is {@code last_hidden_state}.
@@ -91,6 +93,44 @@ public final class EncoderOutputs {
     this.hiddenStates = Map.copyOf(hiddenStates);
     this.attentions = Map.copyOf(attentions);
     this.attentionDiagonals = Map.copyOf(attentionDiagonals);
+    this.firstSegmentRows = 0;
+    this.firstSegmentAttentions = Map.of();
+  }
+
+  private EncoderOutputs(EncoderOutputs base, int firstSegmentRows, Map<Integer, float[]> firstSegmentAttentions) {
+    this.batchSize = base.batchSize;
+    this.seqLen = base.seqLen;
+    this.hiddenSize = base.hiddenSize;
+    this.numHeads = base.numHeads;
+    this.numLayers = base.numLayers;
+    this.lengths = base.lengths;
+    this.primaryName = base.primaryName;
+    this.primary = base.primary;
+    this.primaryShape = base.primaryShape;
+    this.lastHidden = base.lastHidden;
+    this.hiddenStates = base.hiddenStates;
+    this.attentions = base.attentions;
+    this.attentionDiagonals = base.attentionDiagonals;
+    this.firstSegmentRows = firstSegmentRows;
+    this.firstSegmentAttentions = Map.copyOf(firstSegmentAttentions);
+  }
+
+  /**
+   * These outputs plus first-segment attention rows: per layer {@code [batch, heads, rows, seq]}.
+   *
+   * @throws IllegalArgumentException when a map does not have that shape
+   */
+  public EncoderOutputs withFirstSegmentAttentions(int rows, Map<Integer, float[]> maps) {
+    if (rows < 0 || rows > seqLen) {
+      throw new IllegalArgumentException("first-segment rows " + rows + " outside 0.." + seqLen);
+    }
+    for (Map.Entry<Integer, float[]> e : maps.entrySet()) {
+      if (e.getValue().length != (long) batchSize * numHeads * rows * seqLen) {
+        throw new IllegalArgumentException("first-segment attention of layer " + e.getKey() + " has "
+            + e.getValue().length + " values, expected " + batchSize + "x" + numHeads + "x" + rows + "x" + seqLen);
+      }
+    }
+    return new EncoderOutputs(this, rows, maps);
   }
 
   public int batchSize() {
@@ -199,6 +239,32 @@ public final class EncoderOutputs {
       }
     }
     return d;
+  }
+
+  /** Rows of the first-segment attention maps: the largest first-segment end in the batch (0 when none). */
+  public int firstSegmentRows() {
+    return firstSegmentRows;
+  }
+
+  /**
+   * First-segment attention rows of layer {@code layer}, {@code [batch, heads, firstSegmentRows(), seq]} row-major:
+   * the leading rows of {@link #attention}, which need not have been requested.
+   */
+  public float[] firstSegmentAttention(int layer) {
+    float[] a = firstSegmentAttentions.get(layer);
+    if (a == null) {
+      throw new IllegalStateException("first-segment attention of layer " + layer + " was not requested; requested: "
+          + firstSegmentAttentions.keySet() + " (declare it in the consumer's TensorRequest)");
+    }
+    return a;
+  }
+
+  /** Offset of first-segment attention {@code [b][h][i][0]}; {@code i} must be below {@link #firstSegmentRows()}. */
+  public int firstSegmentAttentionOffset(int b, int h, int i) {
+    if (i < 0 || i >= firstSegmentRows) {
+      throw new IndexOutOfBoundsException("row " + i + " is outside the first-segment rows 0.." + (firstSegmentRows - 1));
+    }
+    return ((b * numHeads + h) * firstSegmentRows + i) * seqLen;
   }
 
   /** Offset of token {@code t} of row {@code b} in a hidden-state array. */

@@ -22,6 +22,11 @@ public final class ExposedGraph {
   public static final String ATTENTION_MASK = GraphLayout.ATTENTION_MASK;
   public static final String TOKEN_TYPE_IDS = GraphLayout.TOKEN_TYPE_IDS;
   public static final String POSITION_IDS = GraphLayout.POSITION_IDS;
+  /**
+   * The int64 {@code [1]} input an exposed graph with first-segment attention rows takes: how many rows to keep
+   * ({@link Batch#firstSegmentRows()}).
+   */
+  public static final String FIRST_SEGMENT_ROWS = "attnir_first_segment_rows";
   /** The output of an unmodified encoder graph. */
   public static final String LAST_HIDDEN_STATE = GraphLayout.LAST_HIDDEN_STATE;
 
@@ -100,9 +105,15 @@ public final class ExposedGraph {
     return "attnir/attention_diagonal/" + layer;
   }
 
+  /** Name of the output holding layer {@code layer}'s first-segment attention rows, sliced by nodes this class adds. */
+  public String firstSegmentAttentionTensor(int layer) {
+    attentionTensor(layer);
+    return "attnir/first_segment_attention/" + layer;
+  }
+
   /**
    * Output tensor names a session serving {@code request} returns, keyed by a stable label
-   * ({@code hidden:i}, {@code attention:i}, {@code diagonal:i}).
+   * ({@code hidden:i}, {@code attention:i}, {@code diagonal:i}, {@code rows:i}).
    */
   public Map<String, String> outputNames(TensorRequest request) {
     if (!request.isEmpty()) {
@@ -118,6 +129,9 @@ public final class ExposedGraph {
     }
     for (int a : request.attentionDiagonals()) {
       names.put("diagonal:" + a, attentionDiagonalTensor(a));
+    }
+    for (int a : request.firstSegmentAttentions()) {
+      names.put("rows:" + a, firstSegmentAttentionTensor(a));
     }
     return names;
   }
@@ -139,6 +153,24 @@ public final class ExposedGraph {
     for (int layer : request.attentionDiagonals()) {
       addDiagonal(graph, layer);
       // The full map becomes an output too, unfetched in normal runs, so the load-time check can compare the two.
+      String full = attentionTensor(layer);
+      if (existing.add(full)) {
+        graph.addOutput(floatOutput(full));
+      }
+    }
+    if (!request.firstSegmentAttentions().isEmpty()) {
+      graph.addInput(OnnxMl.ValueInfoProto.newBuilder().setName(FIRST_SEGMENT_ROWS)
+          .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+              .setElemType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+              .setShape(OnnxMl.TensorShapeProto.newBuilder()
+                  .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(1))))));
+      addConstant(graph, "attnir/const/row_start", new long[] {1}, 0L);
+      addConstant(graph, "attnir/const/row_axis", new long[] {1}, 2L);
+    }
+    for (int layer : request.firstSegmentAttentions()) {
+      graph.addNode(node("Slice", "attnir/rows/" + layer + "/Slice", List.of(attentionTensor(layer),
+          "attnir/const/row_start", FIRST_SEGMENT_ROWS, "attnir/const/row_axis"), firstSegmentAttentionTensor(layer)));
+      // As for diagonals: the full map is an output too, unfetched in normal runs, for the load-time check.
       String full = attentionTensor(layer);
       if (existing.add(full)) {
         graph.addOutput(floatOutput(full));

@@ -492,6 +492,11 @@ public final class OnnxEncoder implements AutoCloseable {
         };
         inputs.put(input, inputTensor(input, values, shape));
       }
+      boolean rowsExposed = exposed.keySet().stream().anyMatch(label -> label.startsWith("rows:"));
+      if (rowsExposed) {
+        inputs.put(ExposedGraph.FIRST_SEGMENT_ROWS, OnnxTensor.createTensor(env,
+            LongBuffer.wrap(new long[] {batch.firstSegmentRows()}), new long[] {1}));
+      }
       String primaryName = primary.name();
       Set<String> wanted = new LinkedHashSet<>();
       wanted.add(primaryName);
@@ -506,6 +511,7 @@ public final class OnnxEncoder implements AutoCloseable {
         Map<Integer, float[]> hidden = new HashMap<>();
         Map<Integer, float[]> attention = new HashMap<>();
         Map<Integer, float[]> diagonals = new HashMap<>();
+        Map<Integer, float[]> firstSegment = new HashMap<>();
         for (Map.Entry<String, String> e : exposed.entrySet()) {
           String[] label = e.getKey().split(":");
           int index = Integer.parseInt(label[1]);
@@ -513,6 +519,7 @@ public final class OnnxEncoder implements AutoCloseable {
           switch (label[0]) {
             case "hidden" -> hidden.put(index, values);
             case "diagonal" -> diagonals.put(index, values);
+            case "rows" -> firstSegment.put(index, values);
             default -> attention.put(index, values);
           }
         }
@@ -523,13 +530,18 @@ public final class OnnxEncoder implements AutoCloseable {
         } else if (!diagonals.isEmpty()) {
           float[] any = diagonals.values().iterator().next();
           h = any.length / (batch.size() * batch.seqLen());
+        } else if (!firstSegment.isEmpty() && batch.firstSegmentRows() > 0) {
+          float[] any = firstSegment.values().iterator().next();
+          h = any.length / (batch.size() * batch.firstSegmentRows() * batch.seqLen());
         }
         int width = hiddenSize();
         if (width == 0 && !hidden.isEmpty()) {
           width = hidden.values().iterator().next().length / (batch.size() * batch.seqLen());
         }
-        return new EncoderOutputs(batch.size(), batch.seqLen(), width, h, numLayers(), batch.lengths(),
-            primaryName, main, primaryShape, hidden, attention, diagonals);
+        EncoderOutputs outputs = new EncoderOutputs(batch.size(), batch.seqLen(), width, h, numLayers(),
+            batch.lengths(), primaryName, main, primaryShape, hidden, attention, diagonals);
+        return firstSegment.isEmpty() ? outputs
+            : outputs.withFirstSegmentAttentions(batch.firstSegmentRows(), firstSegment);
       }
     } catch (OrtException e) {
       throw new IllegalStateException("model " + spec.name() + ": inference failed on a batch of " + batch.size()
@@ -617,6 +629,14 @@ public final class OnnxEncoder implements AutoCloseable {
           checkDiagonal(full, exposed, index);
           numHeads = full.numHeads();
         }
+        case "rows" -> {
+          Map<String, String> both = Map.of("attention:" + index, graph.attentionTensor(index), label,
+              outputs.get(label));
+          EncoderOutputs full = runSession(session, both, probe);
+          checkAttention(full, index, spec.name());
+          checkFirstSegmentRows(full, index);
+          numHeads = full.numHeads();
+        }
         default -> {
           checkAttention(exposed, index, spec.name());
           numHeads = exposed.numHeads();
@@ -641,6 +661,33 @@ public final class OnnxEncoder implements AutoCloseable {
           if (Float.compare(expected, got) != 0) {
             throw new IllegalStateException("model " + spec.name() + ": attention diagonal of layer " + layer
                 + " at (" + b + ", " + h + ", " + i + ") is " + got + ", the map has " + expected);
+          }
+        }
+      }
+    }
+  }
+
+  /** The in-graph row slice must equal the full attention map's leading rows exactly. */
+  private void checkFirstSegmentRows(EncoderOutputs full, int layer) {
+    float[] rows = full.firstSegmentAttention(layer);
+    float[] a = full.attention(layer);
+    int r = full.firstSegmentRows();
+    int seq = full.seqLen();
+    if (rows.length != full.batchSize() * full.numHeads() * r * seq) {
+      throw new IllegalStateException("model " + spec.name() + ": first-segment attention of layer " + layer + " has "
+          + rows.length + " values, not [batch, heads, " + r + ", seq]");
+    }
+    for (int b = 0; b < full.batchSize(); b++) {
+      for (int h = 0; h < full.numHeads(); h++) {
+        for (int i = 0; i < r; i++) {
+          int from = full.attentionOffset(b, h, i);
+          int to = full.firstSegmentAttentionOffset(b, h, i);
+          for (int j = 0; j < seq; j++) {
+            if (Float.compare(a[from + j], rows[to + j]) != 0) {
+              throw new IllegalStateException("model " + spec.name() + ": first-segment attention of layer " + layer
+                  + " at (" + b + ", " + h + ", " + i + ", " + j + ") is " + rows[to + j] + ", the map has "
+                  + a[from + j]);
+            }
           }
         }
       }

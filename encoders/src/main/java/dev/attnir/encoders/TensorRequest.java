@@ -16,15 +16,29 @@ import java.util.TreeSet;
  *
  * @param hiddenStates indices of hidden states to expose (0..numLayers)
  * @param attentions indices of layers whose attention probabilities to expose (0..numLayers-1)
+ * <p>First-segment attention rows are the rows of the tokens up to the end of each text's first segment ({@code [CLS]}
+ * and the query of a pair or packed encoding): {@code [batch, heads, rows, seq]} with {@code rows} the largest
+ * first-segment end in the batch. They are sliced inside the graph, so a reader that needs the query's attention to
+ * a 512-token context copies a few dozen rows per head instead of 512.
+ *
+ * @param hiddenStates indices of hidden states to expose (0..numLayers)
+ * @param attentions indices of layers whose attention probabilities to expose (0..numLayers-1)
  * @param attentionDiagonals indices of layers whose attention diagonals to expose (0..numLayers-1)
+ * @param firstSegmentAttentions indices of layers whose first-segment attention rows to expose (0..numLayers-1)
  */
 public record TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> attentions,
-    SortedSet<Integer> attentionDiagonals) {
+    SortedSet<Integer> attentionDiagonals, SortedSet<Integer> firstSegmentAttentions) {
 
   public TensorRequest {
     hiddenStates = Collections.unmodifiableSortedSet(new TreeSet<>(hiddenStates));
     attentions = Collections.unmodifiableSortedSet(new TreeSet<>(attentions));
     attentionDiagonals = Collections.unmodifiableSortedSet(new TreeSet<>(attentionDiagonals));
+    firstSegmentAttentions = Collections.unmodifiableSortedSet(new TreeSet<>(firstSegmentAttentions));
+  }
+
+  public TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> attentions,
+      SortedSet<Integer> attentionDiagonals) {
+    this(hiddenStates, attentions, attentionDiagonals, new TreeSet<>());
   }
 
   public TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> attentions) {
@@ -64,7 +78,7 @@ public record TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> 
     for (int i : layers) {
       a.add(i);
     }
-    return new TensorRequest(hiddenStates, a, attentionDiagonals);
+    return new TensorRequest(hiddenStates, a, attentionDiagonals, firstSegmentAttentions);
   }
 
   /** This request plus the attention diagonals of the given layers. */
@@ -73,7 +87,16 @@ public record TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> 
     for (int i : layers) {
       d.add(i);
     }
-    return new TensorRequest(hiddenStates, attentions, d);
+    return new TensorRequest(hiddenStates, attentions, d, firstSegmentAttentions);
+  }
+
+  /** This request plus the first-segment attention rows of the given layers. */
+  public TensorRequest withFirstSegmentAttentions(int... layers) {
+    TreeSet<Integer> f = new TreeSet<>(firstSegmentAttentions);
+    for (int i : layers) {
+      f.add(i);
+    }
+    return new TensorRequest(hiddenStates, attentions, attentionDiagonals, f);
   }
 
   /** Union of two requests. */
@@ -84,12 +107,15 @@ public record TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> 
     a.addAll(other.attentions);
     TreeSet<Integer> d = new TreeSet<>(attentionDiagonals);
     d.addAll(other.attentionDiagonals);
-    return new TensorRequest(h, a, d);
+    TreeSet<Integer> f = new TreeSet<>(firstSegmentAttentions);
+    f.addAll(other.firstSegmentAttentions);
+    return new TensorRequest(h, a, d, f);
   }
 
   /** Whether only {@code last_hidden_state} is needed. */
   public boolean isEmpty() {
-    return hiddenStates.isEmpty() && attentions.isEmpty() && attentionDiagonals.isEmpty();
+    return hiddenStates.isEmpty() && attentions.isEmpty() && attentionDiagonals.isEmpty()
+        && firstSegmentAttentions.isEmpty();
   }
 
   /** Throws when an index is outside a model with {@code numLayers} layers. */
@@ -100,7 +126,8 @@ public record TensorRequest(SortedSet<Integer> hiddenStates, SortedSet<Integer> 
             + ": it has hidden states 0 (embeddings) to " + numLayers + " (last layer)");
       }
     }
-    for (int a : java.util.stream.Stream.concat(attentions.stream(), attentionDiagonals.stream()).toList()) {
+    for (int a : java.util.stream.Stream.of(attentions, attentionDiagonals, firstSegmentAttentions)
+        .flatMap(java.util.Set::stream).toList()) {
       if (a < 0 || a >= numLayers) {
         throw new IllegalArgumentException("attention layer " + a + " is out of range for " + modelName
             + ": it has layers 0 to " + (numLayers - 1));

@@ -86,6 +86,49 @@ class ExposedTensorsTest {
   }
 
   @Test
+  void firstSegmentRowsAreTheFullMapsLeadingRowsUpToTheLongestQuery() {
+    TextTokenizer tokenizer = encoder.tokenizer();
+    List<TokenizedText> packed = List.of(
+        tokenizer.encodePacked("which cat sat", List.of("the cat sat on the mat", "a dog barked")),
+        tokenizer.encodePacked("where did the dog that barked at the postman sit down",
+            List.of("the dog sat on the mat while the cat watched", "nothing", "the window sill")),
+        tokenizer.encodePacked("mat", List.of("the")));
+    int longestQueryEnd = packed.stream().mapToInt(t -> t.segment(0).end()).max().orElseThrow();
+    List<EncoderOutputs> full = new ArrayList<>();
+    List<EncoderOutputs> rows = new ArrayList<>();
+    List<int[]> order = new ArrayList<>();
+    encoder.encodeTokenized(packed, TensorRequest.none().withAttentions(0, 5), (r, o) -> full.add(o),
+        ProgressListener.none());
+    encoder.encodeTokenized(packed, TensorRequest.none().withFirstSegmentAttentions(0, 5), (r, o) -> {
+      order.add(r);
+      rows.add(o);
+    }, ProgressListener.none());
+    assertEquals(1, rows.size(), "one padded batch expected");
+    EncoderOutputs all = full.get(0);
+    EncoderOutputs sliced = rows.get(0);
+    assertEquals(longestQueryEnd, sliced.firstSegmentRows());
+    assertTrue(longestQueryEnd < sliced.seqLen() / 2, "the slice must be a real cut: " + longestQueryEnd);
+    assertEquals(12, sliced.numHeads());
+    for (int layer : new int[] {0, 5}) {
+      float[] a = all.attention(layer);
+      float[] r = sliced.firstSegmentAttention(layer);
+      assertEquals(all.batchSize() * 12 * longestQueryEnd * all.seqLen(), r.length);
+      for (int b = 0; b < all.batchSize(); b++) {
+        for (int h = 0; h < 12; h++) {
+          for (int i = 0; i < longestQueryEnd; i++) {
+            for (int j = 0; j < all.seqLen(); j++) {
+              assertEquals(a[all.attentionOffset(b, h, i) + j], r[sliced.firstSegmentAttentionOffset(b, h, i) + j],
+                  1e-7, "layer " + layer + " row " + b + " head " + h + " query " + i + " key " + j);
+            }
+          }
+        }
+      }
+    }
+    assertThrows(IndexOutOfBoundsException.class, () -> sliced.firstSegmentAttentionOffset(0, 0, longestQueryEnd));
+    assertThrows(IllegalStateException.class, () -> sliced.attention(0), "the full map was not fetched");
+  }
+
+  @Test
   void hiddenStateZeroIsTheContextFreeEmbeddingOutput() {
     EncoderOutputs out = run(TensorRequest.hidden(0, 1)).get(0);
     // Rows are length-sorted: find "the cat sat..." and "the dog sat..." rows by length. Both start [CLS] the ...
