@@ -37,10 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Runtime session on the unmodified MiniLM graph (optimisations off, one unpadded pair per run) times the head in
  * plain Java; order independence; and the factory's refusals.
  */
-class CrossEncoderRerankerTest {
+public class CrossEncoderRerankerTest {
 
-  static final String QUERY = "who discovered penicillin";
-  static final List<String> PASSAGES = List.of(
+  /** A query and passages of very different lengths and relevance; other packages' reranker tests share them. */
+  public static final String QUERY = "who discovered penicillin";
+  public static final List<String> PASSAGES = List.of(
       "Alexander Fleming discovered penicillin in 1928 at St Mary's Hospital in London.",
       "The mitochondrion is the powerhouse of the cell.",
       "Penicillin",

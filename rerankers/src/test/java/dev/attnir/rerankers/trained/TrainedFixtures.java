@@ -34,17 +34,8 @@ final class TrainedFixtures {
 
   static final String BASE = "all-MiniLM-L6-v2";
   static final int D = 384;
-  static final String QUERY = "who discovered penicillin";
-  static final List<String> PASSAGES = List.of(
-      "Alexander Fleming discovered penicillin in 1928 at St Mary's Hospital in London.",
-      "The mitochondrion is the powerhouse of the cell.",
-      "Penicillin",
-      "Howard Florey and Ernst Chain turned penicillin into a drug during the Second World War, and the three shared "
-          + "the 1945 Nobel Prize in Physiology or Medicine.",
-      "x",
-      "Fleming noticed that a mould, Penicillium notatum, killed the bacteria around it on a culture plate.",
-      "Antibiotics are medicines that fight bacterial infections in people and animals.",
-      "The discovery of penicillin is usually credited to the Scottish scientist Alexander Fleming.");
+  static final String QUERY = dev.attnir.rerankers.CrossEncoderRerankerTest.QUERY;
+  static final List<String> PASSAGES = dev.attnir.rerankers.CrossEncoderRerankerTest.PASSAGES;
 
   static byte[] onnx;
   static byte[] tokenizerJson;
